@@ -1,0 +1,133 @@
+/*
+ * code.h - the interpreter's internal code format.
+ *
+ * Each validated function is lowered once into a sequence of 64-bit cells.
+ * An instruction is one handler cell (the address of its handler label when
+ * computed goto is available, else its op number) followed by operand
+ * cells. Operands are mostly 32-bit slot indices relative to the frame
+ * pointer, packed two per cell (A0/A1 in cell 1, A2/A3 in cell 2).
+ *
+ * Frame layout (slots of 64 bits):
+ *   fp[0 .. nparams)                      parameters
+ *   fp[nparams .. nparams + nlocals)      declared locals (zeroed on entry)
+ *   fp[tbase .. tbase + max_height)       operand stack, one fixed slot per
+ *                                         stack height (tbase = nparams +
+ *                                         nlocals)
+ * A call passes arguments in the caller's consecutive operand slots; the
+ * callee's frame starts at the first argument, so nothing is copied. The
+ * callee leaves its results in its fp[0 .. nresults), i.e. exactly where the
+ * caller expects them.
+ *
+ * Branch offsets are signed cell counts relative to the first cell of the
+ * branching instruction. Backward jumps (loops) check the store's interrupt
+ * flag; so does every function entry.
+ */
+#ifndef TW_INTERP_CODE_H
+#define TW_INTERP_CODE_H
+
+#include <stdint.h>
+
+#include "rt/rt.h"
+#include "wasm/instr.h"
+
+typedef union tw_cell {
+  const void *h;   /* handler address (computed goto) */
+  uint64_t op;     /* op number (switch dispatch) */
+  uint64_t u64;
+  int64_t i64;
+  const void *ptr;
+  struct {
+    uint32_t a;
+    uint32_t b;
+  } p;
+} tw_cell;
+
+/* Internal ops: every wasm opcode keeps its number (TW_OP_*), so simple
+ * wasm instructions map 1:1; lowering-only ops follow. */
+#define TW_INTERP_EXTRA_OPS(X)                                              \
+  X(copy) X(const32) X(const64) X(halt)                                     \
+  X(br_) X(br_nz) X(br_z) X(br_table_) X(ret) X(ret1)                       \
+  X(call_local) X(call_import) X(call_ind)                                  \
+  X(brc_eq) X(brc_ne) X(brc_lt_s) X(brc_lt_u) X(brc_gt_s) X(brc_gt_u)       \
+  X(brc_le_s) X(brc_le_u) X(brc_ge_s) X(brc_ge_u)                           \
+  X(brci_eq) X(brci_ne) X(brci_lt_s) X(brci_lt_u) X(brci_gt_s)              \
+  X(brci_gt_u) X(brci_le_s) X(brci_le_u) X(brci_ge_s) X(brci_ge_u)          \
+  X(i32_add_i) X(i32_mul_i) X(i32_and_i) X(i32_or_i) X(i32_xor_i)           \
+  X(i32_shl_i) X(i32_shr_s_i) X(i32_shr_u_i) X(i32_rotl_i) X(i32_rotr_i)   \
+  X(i32_eq_i) X(i32_ne_i) X(i32_lt_s_i) X(i32_lt_u_i) X(i32_gt_s_i)         \
+  X(i32_gt_u_i) X(i32_le_s_i) X(i32_le_u_i) X(i32_ge_s_i) X(i32_ge_u_i)     \
+  X(i32_sub_ri) X(i32_div_s_i) X(i32_div_u_i) X(i32_rem_s_i) X(i32_rem_u_i) \
+  X(i64_add_i) X(i64_mul_i) X(i64_and_i) X(i64_or_i) X(i64_xor_i)           \
+  X(i64_shl_i) X(i64_shr_s_i) X(i64_shr_u_i) X(i64_rotl_i) X(i64_rotr_i)   \
+  X(i64_eq_i) X(i64_ne_i) X(i64_lt_s_i) X(i64_lt_u_i) X(i64_gt_s_i)         \
+  X(i64_gt_u_i) X(i64_le_s_i) X(i64_le_u_i) X(i64_ge_s_i) X(i64_ge_u_i)     \
+  X(i64_sub_ri)
+
+typedef enum tw_iop {
+  TW_IOP_FIRST_EXTRA = TW_OP_COUNT - 1,
+#define TW_IOP_ENUM(name) TW_IOP_##name,
+  TW_INTERP_EXTRA_OPS(TW_IOP_ENUM)
+#undef TW_IOP_ENUM
+  TW_IOP_COUNT
+} tw_iop;
+
+/* One lowered function. */
+struct tw_icode {
+  const tw_cell *code;
+  uint32_t frame_slots; /* params + locals + operand slots */
+  uint32_t nparams;
+  uint32_t nlocals;     /* declared locals (zeroed on entry) */
+  uint32_t nresults;
+  uint32_t func_index;  /* in the module's function index space */
+  const twine_module_t *mod;
+};
+
+struct tw_interp_module {
+  uint32_t nfuncs;          /* defined functions */
+  struct tw_icode *funcs;
+  tw_cell *code;            /* all functions' code, contiguous */
+  size_t ncells;
+};
+
+/* Handler table for a bounds mode: entry i is the cell value for op i. */
+const tw_cell *tw_interp_handlers(twine_bounds_t bounds);
+
+/* A frame record of the call stack (separate from the value stack). */
+typedef struct tw_frame {
+  const tw_cell *ret_ip;      /* where the caller resumes */
+  tw_slot *ret_fp;            /* the caller's frame */
+  twine_instance_t *inst;     /* instance executing in this frame */
+  const struct tw_icode *code;/* function of this frame (NULL: host entry) */
+} tw_frame;
+
+struct tw_exec {
+  twine_store_t *store;
+  tw_slot *stack;             /* value stack */
+  tw_slot *stack_end;
+  tw_slot *stack_top;         /* first free slot for a new entry call */
+  tw_frame *frames;           /* frames[0] is a sentinel */
+  tw_frame *frames_end;
+  tw_frame *fr;               /* current top frame */
+  atomic_int *interrupt;
+  sigjmp_buf *jmp;            /* innermost entry, for signal traps */
+  /* trap details set by the loop or the signal handler */
+  twine_trap_kind_t trap_kind;
+  struct twine_caller host;   /* context of the last host call */
+  tw_cell entry[4];           /* trampoline: call_local f; halt */
+  uint32_t nesting;           /* entry calls currently active */
+};
+
+/* The dispatch loops (one per bounds mode). Run from the frame already
+ * pushed by the caller: fp/ip/inst of the top frame. Returns TWINE_OK when
+ * the entry frame returns, TWINE_ERR_TRAP / TWINE_ERR_EXIT otherwise with
+ * ex->trap_kind set. */
+twine_status_t tw_interp_run_guard(struct tw_exec *ex, const tw_cell *ip,
+                                   tw_slot *fp);
+twine_status_t tw_interp_run_explicit(struct tw_exec *ex, const tw_cell *ip,
+                                      tw_slot *fp);
+
+/* Handler tables, filled by calling the loops with ex == NULL. */
+const tw_cell *tw_interp_table_guard(void);
+const tw_cell *tw_interp_table_explicit(void);
+
+#endif
