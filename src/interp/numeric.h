@@ -113,9 +113,18 @@ static inline double tw_f64_max(double a, double b) {
   return a > b ? a : b;
 }
 
-/* nearest: round half to even (the default rounding mode of rint). */
-static inline float tw_f32_nearest(float x) { return rintf(x); }
-static inline double tw_f64_nearest(double x) { return rint(x); }
+/* Rounding: a NaN input gives a quiet NaN (x + x quiets a signalling NaN
+ * and keeps its payload), as the spec requires; C's ceil/floor may return
+ * a signalling NaN unchanged. nearest rounds half to even (rint in the
+ * default rounding mode). */
+static inline float tw_f32_ceil(float x) { return x != x ? x + x : ceilf(x); }
+static inline float tw_f32_floor(float x) { return x != x ? x + x : floorf(x); }
+static inline float tw_f32_trunc(float x) { return x != x ? x + x : truncf(x); }
+static inline float tw_f32_nearest(float x) { return x != x ? x + x : rintf(x); }
+static inline double tw_f64_ceil(double x) { return x != x ? x + x : ceil(x); }
+static inline double tw_f64_floor(double x) { return x != x ? x + x : floor(x); }
+static inline double tw_f64_trunc(double x) { return x != x ? x + x : trunc(x); }
+static inline double tw_f64_nearest(double x) { return x != x ? x + x : rint(x); }
 
 /* ---- float -> int ----------------------------------------------------- */
 /* Range checks: each returns false if the truncation must trap (NaN or out
