@@ -126,6 +126,13 @@ twine_status_t tw_interp_run_guard(struct tw_exec *ex, const tw_cell *ip,
 twine_status_t tw_interp_run_explicit(struct tw_exec *ex, const tw_cell *ip,
                                       tw_slot *fp);
 
+#ifdef TWINE_INTERP_PROFILE
+/* Development aid (switch dispatch only): count executed ops and print a
+ * histogram to stderr at exit. Build with -DTWINE_INTERP_SWITCH
+ * -DTWINE_INTERP_PROFILE. */
+void tw_interp_profile_count(unsigned op);
+#endif
+
 /* Handler tables, filled by calling the loops with ex == NULL. */
 const tw_cell *tw_interp_table_guard(void);
 const tw_cell *tw_interp_table_explicit(void);
