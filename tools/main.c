@@ -1,0 +1,88 @@
+/*
+ * main.c - entry point of the `twine` command-line tool: global options
+ * (--help, --version) and dispatch to one subcommand per file
+ * (cmd_<name>.c). Adding a subcommand = one row in `commands`.
+ */
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct cli_command {
+  const char *name;
+  const char *summary;
+  int (*run)(int argc, char **argv);
+  void (*help)(FILE *f);
+} cli_command;
+
+static const cli_command commands[] = {
+    {"run", "instantiate a module and invoke an exported function",
+     cli_cmd_run, cli_help_run},
+    {"validate", "check that a module is well-formed and valid",
+     cli_cmd_validate, cli_help_validate},
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *f) {
+  fprintf(f, "Usage: twine <command> [ARGS...]\n"
+             "       twine --help | --version\n"
+             "\n"
+             "Twine runs WebAssembly modules.\n"
+             "\n"
+             "Commands:\n");
+  for (size_t i = 0; i < NCOMMANDS; i++)
+    fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf(f, "  %-10s %s\n", "help", "help on a command (twine help run)");
+  fprintf(f, "\n"
+             "Run 'twine <command> --help' for the options of a command.\n"
+             "Exit status: 0 success; 1 usage, load or link error; 2 trap.\n");
+}
+
+static const cli_command *find_command(const char *name) {
+  for (size_t i = 0; i < NCOMMANDS; i++)
+    if (strcmp(commands[i].name, name) == 0) return &commands[i];
+  return NULL;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return CLI_EXIT_ERROR;
+  }
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
+    usage(stdout);
+    return CLI_EXIT_OK;
+  }
+  if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+    printf("twine %s\n", TWINE_VERSION);
+    return CLI_EXIT_OK;
+  }
+  if (!strcmp(cmd, "help")) {
+    if (argc < 3) {
+      usage(stdout);
+      return CLI_EXIT_OK;
+    }
+    const cli_command *c = find_command(argv[2]);
+    if (!c) {
+      cli_err("unknown command %s (try 'twine --help')", argv[2]);
+      return CLI_EXIT_ERROR;
+    }
+    c->help(stdout);
+    return CLI_EXIT_OK;
+  }
+  const cli_command *c = find_command(cmd);
+  if (!c) {
+    if (cmd[0] == '-')
+      cli_err("unknown option %s (try 'twine --help')", cmd);
+    else
+      cli_err("unknown command %s (try 'twine --help')", cmd);
+    return CLI_EXIT_ERROR;
+  }
+  int rc = c->run(argc - 1, argv + 1);
+  if (fflush(stdout) != 0 && rc == CLI_EXIT_OK) {
+    cli_err("cannot write the output");
+    rc = CLI_EXIT_ERROR;
+  }
+  return rc;
+}
