@@ -61,15 +61,50 @@ typedef union tw_cell {
   X(i64_shl_i) X(i64_shr_s_i) X(i64_shr_u_i) X(i64_rotl_i) X(i64_rotr_i)   \
   X(i64_eq_i) X(i64_ne_i) X(i64_lt_s_i) X(i64_lt_u_i) X(i64_gt_s_i)         \
   X(i64_gt_u_i) X(i64_le_s_i) X(i64_le_u_i) X(i64_ge_s_i) X(i64_ge_u_i)     \
-  X(i64_sub_ri)
+  X(i64_sub_ri)                                                              \
+  X(f32_add_i) X(f32_sub_i) X(f32_mul_i) X(f32_div_i)                       \
+  X(f32_add_ri) X(f32_sub_ri) X(f32_mul_ri) X(f32_div_ri)                   \
+  X(f64_add_i) X(f64_sub_i) X(f64_mul_i) X(f64_div_i)                       \
+  X(f64_add_ri) X(f64_sub_ri) X(f64_mul_ri) X(f64_div_ri)
+
+/* Loads and stores, in opcodes.def order (i32.load .. i64.store32). Each
+ * has two fused address forms besides the plain one:
+ *   <op>_ai  address = (u32)(slot + imm)   (a deferred `x + c`)
+ *   <op>_rr  address = (u32)(slot + slot)  (a deferred `x + y`)
+ * plus the memarg offset, added without wrapping as usual. */
+#define TW_INTERP_MEM_OPS(X)                                                 \
+  X(i32_load) X(i64_load) X(f32_load) X(f64_load) X(i32_load8_s)            \
+  X(i32_load8_u) X(i32_load16_s) X(i32_load16_u) X(i64_load8_s)             \
+  X(i64_load8_u) X(i64_load16_s) X(i64_load16_u) X(i64_load32_s)            \
+  X(i64_load32_u) X(i32_store) X(i64_store) X(f32_store) X(f64_store)       \
+  X(i32_store8) X(i32_store16) X(i64_store8) X(i64_store16) X(i64_store32)
 
 typedef enum tw_iop {
   TW_IOP_FIRST_EXTRA = TW_OP_COUNT - 1,
 #define TW_IOP_ENUM(name) TW_IOP_##name,
   TW_INTERP_EXTRA_OPS(TW_IOP_ENUM)
 #undef TW_IOP_ENUM
+#define TW_IOP_AI_ENUM(ident) TW_IOP_##ident##_ai,
+  TW_INTERP_MEM_OPS(TW_IOP_AI_ENUM)
+#undef TW_IOP_AI_ENUM
+#define TW_IOP_RR_ENUM(ident) TW_IOP_##ident##_rr,
+  TW_INTERP_MEM_OPS(TW_IOP_RR_ENUM)
+#undef TW_IOP_RR_ENUM
   TW_IOP_COUNT
 } tw_iop;
+
+#define TW_MEM_OP_COUNT (TW_OP_i64_store32 - TW_OP_i32_load + 1)
+_Static_assert(TW_IOP_i64_store32_ai - TW_IOP_i32_load_ai == TW_MEM_OP_COUNT - 1 &&
+                   TW_IOP_i64_store32_rr - TW_IOP_i32_load_rr == TW_MEM_OP_COUNT - 1,
+               "TW_INTERP_MEM_OPS must list opcodes.def's loads and stores in order");
+
+/* The fused address forms of a load or store wasm op. */
+static inline unsigned tw_iop_mem_ai(unsigned op) {
+  return TW_IOP_i32_load_ai + (op - TW_OP_i32_load);
+}
+static inline unsigned tw_iop_mem_rr(unsigned op) {
+  return TW_IOP_i32_load_rr + (op - TW_OP_i32_load);
+}
 
 /* One lowered function. */
 struct tw_icode {

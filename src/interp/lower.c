@@ -30,12 +30,21 @@
 #include "interp/interp.h"
 #include "util/vec.h"
 
-enum { VK_TEMP = 0, VK_LOCAL = 1, VK_CONST = 2 };
+/* Where a virtual stack entry's value is:
+ *   TEMP   in the canonical slot of its height
+ *   LOCAL  in local `a`
+ *   CONST  the constant `c`
+ *   ADDI   the i32 sum slot `a` + `c` (wrapping), not computed yet; `a` is
+ *          a local or the entry's own canonical slot
+ *   ADD2   the i32 sum of locals `a` and `b`, not computed yet
+ * ADDI/ADD2 let loads and stores compute their address themselves. */
+enum { VK_TEMP = 0, VK_LOCAL, VK_CONST, VK_ADDI, VK_ADD2 };
 
 typedef struct vent {
   uint8_t kind;
-  uint32_t local;
-  uint64_t cval;
+  uint32_t local; /* a */
+  uint32_t b;
+  uint64_t cval;  /* c */
 } vent;
 
 enum { CK_FUNC, CK_BLOCK, CK_LOOP, CK_IF };
@@ -154,7 +163,7 @@ static uint32_t height(lower *L) { return (uint32_t)L->vs.len; }
 static uint32_t tslot(lower *L, uint32_t h) { return L->tbase + h; }
 
 static void push(lower *L, uint8_t kind, uint32_t local, uint64_t cval) {
-  vent e = {kind, local, cval};
+  vent e = {kind, local, 0, cval};
   if (!TW_VEC_PUSH(&L->vs, e)) {
     L->oom = true;
     return;
@@ -195,7 +204,34 @@ static void emit_move(lower *L, const vent *e, uint32_t src_h, uint32_t dst) {
     case VK_CONST:
       emit_const(L, dst, e->cval);
       break;
+    case VK_ADDI:
+      emit_op(L, TW_IOP_i32_add_i);
+      emit_pair(L, dst, e->local);
+      emit_pair(L, (uint32_t)e->cval, 0);
+      break;
+    case VK_ADD2:
+      emit_op(L, TW_OP_i32_add);
+      emit_pair(L, dst, e->local);
+      emit_pair(L, e->b, 0);
+      break;
   }
+}
+
+/* Does entry e read local `local`? */
+static bool reads_local(const vent *e, uint32_t local) {
+  switch (e->kind) {
+    case VK_LOCAL:
+    case VK_ADDI:
+      return e->local == local;
+    case VK_ADD2:
+      return e->local == local || e->b == local;
+  }
+  return false;
+}
+
+/* Entries that depend on locals or on the path taken. */
+static bool is_deferred_read(const vent *e) {
+  return e->kind == VK_LOCAL || e->kind == VK_ADDI || e->kind == VK_ADD2;
 }
 
 static void materialize(lower *L, uint32_t h) {
@@ -211,11 +247,11 @@ static void materialize_top(lower *L, uint32_t n) {
   for (uint32_t i = h - n; i < h; i++) materialize(L, i);
 }
 
-/* Slot holding entry h (materialising a constant). */
+/* Slot holding entry h (computing a constant or a deferred sum). */
 static uint32_t slot_of(lower *L, uint32_t h) {
   vent *e = &L->vs.data[h];
   if (e->kind == VK_LOCAL) return e->local;
-  if (e->kind == VK_CONST) materialize(L, h);
+  materialize(L, h);
   return tslot(L, h);
 }
 
@@ -251,13 +287,13 @@ static void emit_return(lower *L) {
   }
   if (n == 1) {
     vent e = L->vs.data[h - 1];
-    if (e.kind == VK_CONST) {
-      emit_const(L, 0, e.cval);
-      emit_op(L, TW_IOP_ret);
-    } else {
+    if (e.kind == VK_TEMP || e.kind == VK_LOCAL) {
       uint32_t s = e.kind == VK_LOCAL ? e.local : tslot(L, h - 1);
       emit_op(L, TW_IOP_ret1);
       emit_pair(L, s, 0);
+    } else {
+      emit_move(L, &e, h - 1, 0);
+      emit_op(L, TW_IOP_ret);
     }
     return;
   }
@@ -422,6 +458,9 @@ static int imm_form(unsigned op) {
     M(i64_lt_u, i64_lt_u_i) M(i64_gt_s, i64_gt_s_i) M(i64_gt_u, i64_gt_u_i)
     M(i64_le_s, i64_le_s_i) M(i64_le_u, i64_le_u_i) M(i64_ge_s, i64_ge_s_i)
     M(i64_ge_u, i64_ge_u_i)
+    M(f32_add, f32_add_i) M(f32_sub, f32_sub_i) M(f32_mul, f32_mul_i)
+    M(f32_div, f32_div_i) M(f64_add, f64_add_i) M(f64_sub, f64_sub_i)
+    M(f64_mul, f64_mul_i) M(f64_div, f64_div_i)
 #undef M
   }
   return -1;
@@ -457,8 +496,27 @@ static int swapped_form(unsigned op) {
   return -1;
 }
 
-static bool is_i64_op(unsigned op) {
-  return tw_opinfo_table[op].a == TW_I64;
+/* Form computing `imm OP x` for a constant LEFT operand, or -1. */
+static int ri_form(unsigned op) {
+  switch (op) {
+    case TW_OP_i32_sub: return TW_IOP_i32_sub_ri;
+    case TW_OP_i64_sub: return TW_IOP_i64_sub_ri;
+    case TW_OP_f32_add: return TW_IOP_f32_add_ri;
+    case TW_OP_f32_sub: return TW_IOP_f32_sub_ri;
+    case TW_OP_f32_mul: return TW_IOP_f32_mul_ri;
+    case TW_OP_f32_div: return TW_IOP_f32_div_ri;
+    case TW_OP_f64_add: return TW_IOP_f64_add_ri;
+    case TW_OP_f64_sub: return TW_IOP_f64_sub_ri;
+    case TW_OP_f64_mul: return TW_IOP_f64_mul_ri;
+    case TW_OP_f64_div: return TW_IOP_f64_div_ri;
+  }
+  return -1;
+}
+
+/* Do the op's immediates take a whole cell (i64/f64 operands)? */
+static bool has_imm64(unsigned op) {
+  uint8_t t = tw_opinfo_table[op].a;
+  return t == TW_I64 || t == TW_F64;
 }
 
 /* Emit a binary op with a constant right operand c (already popped). */
@@ -467,7 +525,7 @@ static void emit_bin_imm(lower *L, unsigned op, uint32_t a, uint64_t c) {
   push_temp(L);
   uint32_t dst = tslot(L, h);
   unsigned iop;
-  bool i64 = is_i64_op(op);
+  bool i64 = has_imm64(op);
   if (op == TW_OP_i32_sub) iop = TW_IOP_i32_add_i, c = (uint32_t)(0u - (uint32_t)c);
   else if (op == TW_OP_i64_sub) iop = TW_IOP_i64_add_i, c = 0 - c;
   else iop = (unsigned)imm_form(op);
@@ -490,29 +548,110 @@ static bool imm_allowed(unsigned op, uint64_t c) {
   return imm_form(op) >= 0;
 }
 
+/* Emit a load (address on top) or store (address under the value), taking
+ * a deferred ADDI/ADD2 address into the instruction. */
+static void lower_memop(lower *L, const tw_instr *in, bool is_load) {
+  unsigned op = in->op;
+  uint32_t h = height(L);
+  uint32_t ah = is_load ? h - 1 : h - 2; /* address entry */
+  vent addr = L->vs.data[ah];
+  uint32_t off = in->imm.memarg.offset;
+  uint32_t val = 0;
+  if (!is_load) val = slot_of(L, h - 1); /* may emit; the address stays */
+  uint32_t p;
+  if (is_load) {
+    if (addr.kind == VK_ADDI || addr.kind == VK_ADD2) {
+      pop_n(L, 1);
+      push_temp(L);
+      uint32_t dst = tslot(L, h - 1);
+      if (addr.kind == VK_ADDI) {
+        p = emit_op(L, tw_iop_mem_ai(op));
+        emit_pair(L, dst, addr.local);
+        emit_pair(L, off, (uint32_t)addr.cval);
+        mark_producer(L, p, tw_iop_mem_ai(op));
+      } else {
+        p = emit_op(L, tw_iop_mem_rr(op));
+        emit_pair(L, dst, addr.local);
+        emit_pair(L, addr.b, off);
+        mark_producer(L, p, tw_iop_mem_rr(op));
+      }
+      return;
+    }
+    uint32_t a = slot_of(L, ah);
+    pop_n(L, 1);
+    push_temp(L);
+    p = emit_op(L, op);
+    emit_pair(L, tslot(L, h - 1), a);
+    emit_pair(L, off, 0);
+    mark_producer(L, p, op);
+    return;
+  }
+  pop_n(L, 2);
+  if (addr.kind == VK_ADDI) {
+    emit_op(L, tw_iop_mem_ai(op));
+    emit_pair(L, addr.local, val);
+    emit_pair(L, off, (uint32_t)addr.cval);
+  } else if (addr.kind == VK_ADD2) {
+    emit_op(L, tw_iop_mem_rr(op));
+    emit_pair(L, addr.local, addr.b);
+    emit_pair(L, val, off);
+  } else {
+    uint32_t a = addr.kind == VK_LOCAL ? addr.local : tslot(L, ah);
+    if (addr.kind == VK_CONST) {
+      /* the value is already read from its slot; the address constant
+       * goes to its own canonical slot, which no live entry uses */
+      emit_const(L, tslot(L, ah), addr.cval);
+    }
+    emit_op(L, op);
+    emit_pair(L, a, val);
+    emit_pair(L, off, 0);
+  }
+}
+
+/* i32.add / i32.sub with a constant or two locals: leave the sum deferred
+ * (ADDI / ADD2) so that a following load or store computes it. Returns
+ * false if the operands do not allow it. */
+static bool defer_add(lower *L, unsigned op) {
+  uint32_t h = height(L);
+  vent *x = &L->vs.data[h - 2], *y = &L->vs.data[h - 1];
+  vent r;
+  memset(&r, 0, sizeof r);
+  if (y->kind == VK_CONST) {
+    uint32_t c = (uint32_t)y->cval;
+    if (op == TW_OP_i32_sub) c = 0u - c;
+    if (x->kind == VK_LOCAL) {
+      r.kind = VK_ADDI, r.local = x->local, r.cval = c;
+    } else if (x->kind == VK_TEMP) {
+      r.kind = VK_ADDI, r.local = tslot(L, h - 2), r.cval = c;
+    } else if (x->kind == VK_ADDI) {
+      r = *x;
+      r.cval = (uint32_t)((uint32_t)r.cval + c);
+    } else {
+      return false;
+    }
+  } else if (op == TW_OP_i32_add && x->kind == VK_CONST && y->kind == VK_LOCAL) {
+    r.kind = VK_ADDI, r.local = y->local, r.cval = (uint32_t)x->cval;
+  } else if (op == TW_OP_i32_add && x->kind == VK_LOCAL && y->kind == VK_LOCAL) {
+    r.kind = VK_ADD2, r.local = x->local, r.b = y->local;
+  } else {
+    return false;
+  }
+  pop_n(L, 2);
+  push(L, r.kind, r.local, r.cval);
+  L->vs.data[h - 2].b = r.b;
+  L->last = NONE;
+  return true;
+}
+
 static void lower_simple(lower *L, const tw_instr *in) {
   unsigned op = in->op;
   const tw_opinfo *oi = &tw_opinfo_table[op];
   uint32_t h = height(L);
   if (oi->imm == IMM_MEMARG) {
-    if (oi->r != TW_T_NO) { /* load */
-      uint32_t addr = slot_of(L, h - 1);
-      pop_n(L, 1);
-      push_temp(L);
-      uint32_t p = emit_op(L, op);
-      emit_pair(L, tslot(L, h - 1), addr);
-      emit_pair(L, in->imm.memarg.offset, 0);
-      mark_producer(L, p, op);
-    } else { /* store */
-      uint32_t addr = slot_of(L, h - 2);
-      uint32_t val = slot_of(L, h - 1);
-      pop_n(L, 2);
-      emit_op(L, op);
-      emit_pair(L, addr, val);
-      emit_pair(L, in->imm.memarg.offset, 0);
-    }
+    lower_memop(L, in, oi->r != TW_T_NO);
     return;
   }
+  if ((op == TW_OP_i32_add || op == TW_OP_i32_sub) && defer_add(L, op)) return;
   if (oi->b == TW_T_NO) { /* unary */
     uint32_t a = slot_of(L, h - 1);
     pop_n(L, 1);
@@ -533,19 +672,19 @@ static void lower_simple(lower *L, const tw_instr *in) {
   if (is_const(L, h - 2) && !is_const(L, h - 1)) {
     uint64_t c = L->vs.data[h - 2].cval;
     int sw = swapped_form(op);
-    if (sw >= 0 || op == TW_OP_i32_sub || op == TW_OP_i64_sub) {
+    int ri = ri_form(op);
+    if (sw >= 0 || ri >= 0) {
       uint32_t b = slot_of(L, h - 1);
       pop_n(L, 2);
       if (sw >= 0) {
         emit_bin_imm(L, (unsigned)sw, b, c);
-      } else { /* c - b */
-        unsigned iop = op == TW_OP_i32_sub ? TW_IOP_i32_sub_ri : TW_IOP_i64_sub_ri;
+      } else { /* c OP b */
         push_temp(L);
-        uint32_t p = emit_op(L, iop);
+        uint32_t p = emit_op(L, (unsigned)ri);
         emit_pair(L, tslot(L, h - 2), b);
-        if (iop == TW_IOP_i64_sub_ri) emit_u64(L, c);
+        if (has_imm64(op)) emit_u64(L, c);
         else emit_pair(L, (uint32_t)c, 0);
-        mark_producer(L, p, iop);
+        mark_producer(L, p, (unsigned)ri);
       }
       return;
     }
@@ -567,7 +706,7 @@ static void lower_local_set(lower *L, uint32_t local, bool tee) {
   /* Materialise other pending reads of this local before it changes. */
   bool others = false;
   for (uint32_t i = 0; i + 1 < h; i++)
-    if (L->vs.data[i].kind == VK_LOCAL && L->vs.data[i].local == local) {
+    if (reads_local(&L->vs.data[i], local)) {
       materialize(L, i);
       others = true;
     }
@@ -591,7 +730,14 @@ static void lower_local_set(lower *L, uint32_t local, bool tee) {
     return;
   }
   emit_move(L, &top, h - 1, local);
-  if (!tee) pop_n(L, 1);
+  if (!tee) {
+    pop_n(L, 1);
+  } else if (top.kind != VK_CONST) {
+    /* the value now lives in the local (a deferred sum reading this very
+     * local must not be re-evaluated) */
+    L->vs.data[h - 1].kind = VK_LOCAL;
+    L->vs.data[h - 1].local = local;
+  }
 }
 
 /* ---- control ----------------------------------------------------------------- */
@@ -611,7 +757,7 @@ static void enter_block(lower *L, uint8_t kind, const tw_blocktype *bt) {
   uint32_t top = (kind == CK_IF && pc.kind < 0) ? h - 1 : h; /* params end */
   for (uint32_t i = top - np; i < top; i++) materialize(L, i);
   for (uint32_t i = 0; i < top; i++)
-    if (L->vs.data[i].kind == VK_LOCAL) materialize(L, i);
+    if (is_deferred_read(&L->vs.data[i])) materialize(L, i);
   uint32_t cond_cell = 0, cond_instr = 0;
   uint8_t cond_half = 0;
   if (kind == CK_IF)
