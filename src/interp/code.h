@@ -79,6 +79,22 @@ typedef union tw_cell {
   X(i64_load32_u) X(i32_store) X(i64_store) X(f32_store) X(f64_store)       \
   X(i32_store8) X(i32_store16) X(i64_store8) X(i64_store16) X(i64_store32)
 
+/* Loop back-edges: `x = y + imm` fused with the compare-and-branch that
+ * follows it: [dst|src][imm|a][b|off] (b an immediate in the _i forms). */
+#define TW_INTERP_ADDBR_OPS(X)                                               \
+  X(addbr_eq) X(addbr_ne) X(addbr_lt_s) X(addbr_lt_u) X(addbr_gt_s)          \
+  X(addbr_gt_u) X(addbr_le_s) X(addbr_le_u) X(addbr_ge_s) X(addbr_ge_u)      \
+  X(addbri_eq) X(addbri_ne) X(addbri_lt_s) X(addbri_lt_u) X(addbri_gt_s)     \
+  X(addbri_gt_u) X(addbri_le_s) X(addbri_le_u) X(addbri_ge_s) X(addbri_ge_u)
+
+/* Binary ops whose right operand is loaded by the instruction itself:
+ *   <op>_ld    [dst|a][base|imm][off]   b = load((u32)(base + imm) + off)
+ *   <op>_ldrr  [dst|a][x|y][off]        b = load((u32)(x + y) + off) */
+#define TW_INTERP_LDBIN_OPS(X)                                               \
+  X(f64_add) X(f64_sub) X(f64_mul) X(f32_add) X(f32_sub) X(f32_mul)         \
+  X(i32_add) X(i32_sub) X(i32_mul) X(i32_and) X(i32_or) X(i32_xor)          \
+  X(i64_add) X(i64_sub) X(i64_mul) X(i64_and) X(i64_or) X(i64_xor)
+
 typedef enum tw_iop {
   TW_IOP_FIRST_EXTRA = TW_OP_COUNT - 1,
 #define TW_IOP_ENUM(name) TW_IOP_##name,
@@ -90,6 +106,12 @@ typedef enum tw_iop {
 #define TW_IOP_RR_ENUM(ident) TW_IOP_##ident##_rr,
   TW_INTERP_MEM_OPS(TW_IOP_RR_ENUM)
 #undef TW_IOP_RR_ENUM
+#define TW_IOP_NAME_ENUM(name) TW_IOP_##name,
+  TW_INTERP_ADDBR_OPS(TW_IOP_NAME_ENUM)
+#undef TW_IOP_NAME_ENUM
+#define TW_IOP_LD_ENUM(name) TW_IOP_##name##_ld, TW_IOP_##name##_ldrr,
+  TW_INTERP_LDBIN_OPS(TW_IOP_LD_ENUM)
+#undef TW_IOP_LD_ENUM
   TW_IOP_COUNT
 } tw_iop;
 

@@ -85,6 +85,9 @@ typedef struct lower {
   uint32_t nresults;  /* of the function */
   uint32_t last;      /* position of the last result-producing instruction */
   uint32_t last_op;
+  /* the last two instructions emitted since the last label (NONE if a
+   * label intervened): candidates for fusing with what follows */
+  uint32_t cur_pos, cur_op, prev_pos, prev_op;
   bool oom;
 } lower;
 
@@ -113,7 +116,27 @@ static uint32_t emit_op(lower *L, unsigned op) {
   uint32_t p = pos(L);
   emit_cell(L, L->H[op]);
   L->last = NONE;
+  L->prev_pos = L->cur_pos;
+  L->prev_op = L->cur_op;
+  L->cur_pos = p;
+  L->cur_op = op;
   return p;
+}
+
+/* The current position becomes a branch target: nothing before it may be
+ * fused with what follows. */
+static void mark_label(lower *L) {
+  L->last = NONE;
+  L->cur_pos = L->prev_pos = NONE;
+}
+
+/* Remove the last instruction (it is being fused into the next one). */
+static void unemit_last(lower *L) {
+  L->code.len = L->cur_pos;
+  L->cur_pos = L->prev_pos;
+  L->cur_op = L->prev_op;
+  L->prev_pos = NONE;
+  L->last = NONE;
 }
 
 /* An instruction whose result (at [1].p.a) is the new top of stack. */
@@ -396,8 +419,7 @@ static pending_cmp take_cond(lower *L) {
     return pc;
   }
   pc.a = L->code.data[L->last + 1].p.b;
-  L->code.len = L->last; /* the branch will compare */
-  L->last = NONE;
+  unemit_last(L); /* the branch will compare */
   pop_n(L, 1);
   return pc;
 }
@@ -643,6 +665,58 @@ static bool defer_add(lower *L, unsigned op) {
   return true;
 }
 
+/* The _ld form of a binary op and the load it can absorb, or -1. */
+static int ldbin_form(unsigned op, unsigned *load) {
+  switch (op) {
+#define F(w, l) case TW_OP_##w: *load = TW_OP_##l; return TW_IOP_##w##_ld;
+    F(f64_add, f64_load) F(f64_sub, f64_load) F(f64_mul, f64_load)
+    F(f32_add, f32_load) F(f32_sub, f32_load) F(f32_mul, f32_load)
+    F(i32_add, i32_load) F(i32_sub, i32_load) F(i32_mul, i32_load)
+    F(i32_and, i32_load) F(i32_or, i32_load) F(i32_xor, i32_load)
+    F(i64_add, i64_load) F(i64_sub, i64_load) F(i64_mul, i64_load)
+    F(i64_and, i64_load) F(i64_or, i64_load) F(i64_xor, i64_load)
+#undef F
+  }
+  return -1;
+}
+
+/* `a OP load(...)` where the load was the last instruction and produced the
+ * top of the stack: fold the load into the op. */
+static bool fuse_load_operand(lower *L, unsigned op) {
+  uint32_t h = height(L);
+  unsigned load;
+  int ld = ldbin_form(op, &load);
+  if (ld < 0 || L->last == NONE || L->vs.data[h - 1].kind != VK_TEMP ||
+      L->code.data[L->last + 1].p.a != tslot(L, h - 1))
+    return false;
+  const vent *x = &L->vs.data[h - 2];
+  if (x->kind != VK_TEMP && x->kind != VK_LOCAL) return false;
+  unsigned lop = L->last_op;
+  const tw_cell *c = &L->code.data[L->last];
+  uint32_t base, imm, off;
+  bool rr;
+  if (lop == load) {
+    base = c[1].p.b, imm = 0, off = c[2].p.a, rr = false;
+  } else if (lop == tw_iop_mem_ai(load)) {
+    base = c[1].p.b, off = c[2].p.a, imm = c[2].p.b, rr = false;
+  } else if (lop == tw_iop_mem_rr(load)) {
+    base = c[1].p.b, imm = c[2].p.a, off = c[2].p.b, rr = true;
+  } else {
+    return false;
+  }
+  uint32_t a = x->kind == VK_LOCAL ? x->local : tslot(L, h - 2);
+  unemit_last(L);
+  pop_n(L, 2);
+  push_temp(L);
+  unsigned iop = (unsigned)ld + (rr ? 1u : 0u);
+  uint32_t p = emit_op(L, iop);
+  emit_pair(L, tslot(L, h - 2), a);
+  emit_pair(L, base, imm);
+  emit_pair(L, off, 0);
+  mark_producer(L, p, iop);
+  return true;
+}
+
 static void lower_simple(lower *L, const tw_instr *in) {
   unsigned op = in->op;
   const tw_opinfo *oi = &tw_opinfo_table[op];
@@ -689,6 +763,7 @@ static void lower_simple(lower *L, const tw_instr *in) {
       return;
     }
   }
+  if (fuse_load_operand(L, op)) return;
   uint32_t a = slot_of(L, h - 2);
   uint32_t b = slot_of(L, h - 1);
   pop_n(L, 2);
@@ -762,6 +837,7 @@ static void enter_block(lower *L, uint8_t kind, const tw_blocktype *bt) {
   uint8_t cond_half = 0;
   if (kind == CK_IF)
     cond_instr = emit_branch_on(L, pc, true, &cond_cell, &cond_half);
+  if (kind == CK_LOOP) mark_label(L);
   ctl c;
   memset(&c, 0, sizeof c);
   c.kind = kind;
@@ -794,6 +870,7 @@ static void end_block(lower *L) {
   }
   if (fall) materialize_top(L, c->nresults);
   uint32_t here = pos(L);
+  mark_label(L);
   bool reachable = fall;
   if (c->kind != CK_LOOP) {
     resolve_fixups(L, c->fix_head, here);
@@ -820,6 +897,7 @@ static void else_block(lower *L) {
     c = frame_at(L, 0);
   }
   resolve_fixups(L, c->else_fix, pos(L));
+  mark_label(L);
   c->else_fix = -1;
   c->has_else = true;
   c->unreachable = false;
@@ -838,13 +916,26 @@ static void lower_br_if(lower *L, uint32_t depth) {
   if (cond_on_top) L->vs.len--; /* look at the values without the cond */
   bool direct = t->kind != CK_FUNC && !needs_moves(L, t);
   if (cond_on_top) L->vs.len++;
-  if (direct) {
+  if (direct && pc.kind >= 0 && pc.kind < 10 && L->cur_pos != NONE &&
+      L->cur_op == TW_IOP_i32_add_i) {
+    /* x = y + c; compare; branch  ->  one instruction */
+    uint32_t ap = L->cur_pos;
+    uint32_t dst = L->code.data[ap + 1].p.a, src = L->code.data[ap + 1].p.b;
+    uint32_t c = L->code.data[ap + 2].p.a;
+    unemit_last(L);
+    instr = emit_op(L, (pc.imm ? TW_IOP_addbri_eq : TW_IOP_addbr_eq) + (unsigned)pc.kind);
+    emit_pair(L, dst, src);
+    emit_pair(L, c, pc.a);
+    emit_pair(L, pc.b, 0);
+    link_branch(L, frame_at(L, depth), instr + 3, 1, instr);
+  } else if (direct) {
     instr = emit_branch_on(L, pc, false, &cell, &half);
     link_branch(L, frame_at(L, depth), cell, half, instr);
   } else {
     instr = emit_branch_on(L, pc, true, &cell, &half); /* skip if false */
     emit_transfer(L, frame_at(L, depth));
     set_off(L, cell, half, instr, pos(L));
+    mark_label(L);
   }
   L->last = NONE;
 }
@@ -1150,7 +1241,7 @@ static twine_status_t lower_func(lower *L, uint32_t defined) {
   L->cs.len = 0;
   L->fx.len = 0;
   L->max_h = 0;
-  L->last = NONE;
+  mark_label(L);
   L->tbase = ft->nparams + f->nlocals;
   L->nresults = ft->nresults;
   ic->nparams = ft->nparams;

@@ -9,13 +9,17 @@
 static const char *const extra_names[] = {
 #define N(name) #name,
     TW_INTERP_EXTRA_OPS(N)
-#undef N
 #define NAI(ident) #ident "_ai",
     TW_INTERP_MEM_OPS(NAI)
 #undef NAI
 #define NRR(ident) #ident "_rr",
     TW_INTERP_MEM_OPS(NRR)
 #undef NRR
+    TW_INTERP_ADDBR_OPS(N)
+#define NLD(name) #name "_ld", #name "_ldrr",
+    TW_INTERP_LDBIN_OPS(NLD)
+#undef NLD
+#undef N
 };
 
 static unsigned long long counts[TW_IOP_COUNT];
