@@ -686,10 +686,21 @@ static bool fuse_load_operand(lower *L, unsigned op) {
   uint32_t h = height(L);
   unsigned load;
   int ld = ldbin_form(op, &load);
-  if (ld < 0 || L->last == NONE || L->vs.data[h - 1].kind != VK_TEMP ||
-      L->code.data[L->last + 1].p.a != tslot(L, h - 1))
+  if (ld < 0 || L->last == NONE) return false;
+  uint32_t dst = L->code.data[L->last + 1].p.a;
+  /* the loaded value is the right operand, or (integer ops commute) the
+   * left one */
+  uint32_t other;
+  if (L->vs.data[h - 1].kind == VK_TEMP && dst == tslot(L, h - 1)) {
+    other = h - 2;
+  } else if (L->vs.data[h - 2].kind == VK_TEMP && dst == tslot(L, h - 2) &&
+             swapped_form(op) == (int)op && tw_opinfo_table[op].a != TW_F32 &&
+             tw_opinfo_table[op].a != TW_F64) {
+    other = h - 1;
+  } else {
     return false;
-  const vent *x = &L->vs.data[h - 2];
+  }
+  const vent *x = &L->vs.data[other];
   if (x->kind != VK_TEMP && x->kind != VK_LOCAL) return false;
   unsigned lop = L->last_op;
   const tw_cell *c = &L->code.data[L->last];
@@ -704,7 +715,7 @@ static bool fuse_load_operand(lower *L, unsigned op) {
   } else {
     return false;
   }
-  uint32_t a = x->kind == VK_LOCAL ? x->local : tslot(L, h - 2);
+  uint32_t a = x->kind == VK_LOCAL ? x->local : tslot(L, other);
   unemit_last(L);
   pop_n(L, 2);
   push_temp(L);
@@ -778,32 +789,50 @@ static void lower_simple(lower *L, const tw_instr *in) {
 
 static void lower_local_set(lower *L, uint32_t local, bool tee) {
   uint32_t h = height(L);
-  /* Materialise other pending reads of this local before it changes. */
-  bool others = false;
-  for (uint32_t i = 0; i + 1 < h; i++)
-    if (reads_local(&L->vs.data[i], local)) {
-      materialize(L, i);
-      others = true;
-    }
   vent top = L->vs.data[h - 1];
   if (top.kind == VK_LOCAL && top.local == local) {
     /* local.set x of local.get x: nothing to do */
     if (!tee) pop_n(L, 1);
     return;
   }
-  if (!others && top.kind == VK_TEMP && L->last != NONE &&
-      L->code.data[L->last + 1].p.a == tslot(L, h - 1)) {
-    /* retarget the producing instruction */
-    L->code.data[L->last + 1].p.a = local;
-    L->last = NONE;
-    if (tee) {
-      L->vs.data[h - 1].kind = VK_LOCAL;
-      L->vs.data[h - 1].local = local;
-    } else {
-      pop_n(L, 1);
+  bool others = false;
+  for (uint32_t i = 0; i + 1 < h; i++)
+    if (reads_local(&L->vs.data[i], local)) others = true;
+  bool retarget = top.kind == VK_TEMP && L->last != NONE &&
+                  L->code.data[L->last + 1].p.a == tslot(L, h - 1);
+  if (retarget) {
+    /* The instruction that produced the top writes the local directly.
+     * Pending reads of the local must copy its old value first: those
+     * copies only read locals and write operand slots below the top, which
+     * the producer neither reads nor writes, so they go before it. */
+    tw_cell saved[8];
+    uint32_t n = (uint32_t)L->code.len - L->last;
+    unsigned op = L->last_op;
+    if (others && n <= 8) {
+      memcpy(saved, &L->code.data[L->last], n * sizeof saved[0]);
+      unemit_last(L);
+      for (uint32_t i = 0; i + 1 < h; i++)
+        if (reads_local(&L->vs.data[i], local)) materialize(L, i);
+      uint32_t p = emit_op(L, op);
+      for (uint32_t k = 1; k < n; k++) emit_cell(L, saved[k]);
+      L->last = p;
+      others = false;
     }
-    return;
+    if (!others) {
+      L->code.data[L->last + 1].p.a = local;
+      L->last = NONE;
+      if (tee) {
+        L->vs.data[h - 1].kind = VK_LOCAL;
+        L->vs.data[h - 1].local = local;
+      } else {
+        pop_n(L, 1);
+      }
+      return;
+    }
   }
+  /* Materialise other pending reads of this local before it changes. */
+  for (uint32_t i = 0; i + 1 < h; i++)
+    if (reads_local(&L->vs.data[i], local)) materialize(L, i);
   emit_move(L, &top, h - 1, local);
   if (!tee) {
     pop_n(L, 1);
@@ -916,6 +945,22 @@ static void lower_br_if(lower *L, uint32_t depth) {
   if (cond_on_top) L->vs.len--; /* look at the values without the cond */
   bool direct = t->kind != CK_FUNC && !needs_moves(L, t);
   if (cond_on_top) L->vs.len++;
+  if (direct && pc.kind < 0 && L->cur_pos != NONE &&
+      L->cur_op == TW_IOP_i32_add_i &&
+      (L->vs.data[height(L) - 1].kind == VK_TEMP ||
+       L->vs.data[height(L) - 1].kind == VK_LOCAL)) {
+    /* x = y + c; br_if on a plain condition: compare it with 0 */
+    pc.kind = 1; /* ne */
+    pc.imm = true;
+    pc.a = slot_of(L, height(L) - 1);
+    pc.b = 0;
+    pop_n(L, 1);
+  } else if (direct && pc.kind == 10 && L->cur_pos != NONE &&
+             L->cur_op == TW_IOP_i32_add_i) {
+    pc.kind = 0; /* eqz: eq 0 */
+    pc.imm = true;
+    pc.b = 0;
+  }
   if (direct && pc.kind >= 0 && pc.kind < 10 && L->cur_pos != NONE &&
       L->cur_op == TW_IOP_i32_add_i) {
     /* x = y + c; compare; branch  ->  one instruction */

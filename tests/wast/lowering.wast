@@ -390,3 +390,48 @@
 (assert_return (invoke "i32-sub-ld" (i32.const 4) (i32.const 1)) (i32.const -6))
 (assert_return (invoke "i64-xor-ld" (i64.const 0)) (i64.const 0x0000000700000005))
 (assert_return (invoke "f32-mul-ld" (f32.const 0.5)) (f32.const 1.5))
+
+;; a retargeted result with pending reads of the same local (the old value
+;; is copied before the producing instruction), and x += c fused with a
+;; plain br_if condition
+(module
+  (memory 1)
+  (data (i32.const 0) "\08\00\00\00\2a\00\00\00\03\00\00\00")
+  (func (export "tee-pending") (param i32) (result i32)
+    (local.get 0)
+    (local.tee 0 (i32.mul (local.get 0) (i32.const 3)))
+    (i32.sub))
+  (func (export "set-pending-two") (param i32) (result i32)
+    (local.get 0)
+    (i32.add (local.get 0) (i32.const 1))   ;; a deferred sum reading local 0
+    (local.set 0 (i32.shl (local.get 0) (i32.const 4)))
+    (i32.add)
+    (i32.add (local.get 0)))
+  (func (export "load-pending") (param i32) (result i32)
+    (local.get 0)
+    (local.tee 0 (i32.load (local.get 0)))
+    (i32.load)
+    (i32.add)
+    (i32.add (local.get 0)))
+  (func (export "countdown-nz") (param i32) (result i32)
+    (local i32)
+    (loop
+      (local.set 1 (i32.add (local.get 1) (i32.const 2)))
+      (br_if 0 (local.tee 0 (i32.add (local.get 0) (i32.const -1)))))
+    (local.get 1))
+  (func (export "countdown-eqz") (param i32) (result i32)
+    (local i32)
+    (block
+      (loop
+        (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+        (local.set 0 (i32.add (local.get 0) (i32.const -2)))
+        (br_if 1 (i32.eqz (local.get 0)))
+        (br 0)))
+    (local.get 1))
+)
+(assert_return (invoke "tee-pending" (i32.const 5)) (i32.const -10))
+(assert_return (invoke "set-pending-two" (i32.const 2)) (i32.const 37))
+(assert_return (invoke "load-pending" (i32.const 0)) (i32.const 11))
+(assert_return (invoke "load-pending" (i32.const 4)) (i32.const 46))
+(assert_return (invoke "countdown-nz" (i32.const 4)) (i32.const 8))
+(assert_return (invoke "countdown-eqz" (i32.const 6)) (i32.const 3))
