@@ -69,8 +69,8 @@ typedef union tw_cell {
 
 /* Loads and stores, in opcodes.def order (i32.load .. i64.store32). Each
  * has two fused address forms besides the plain one:
- *   <op>_ai  address = (u32)(slot + imm)   (a deferred `x + c`)
- *   <op>_rr  address = (u32)(slot + slot)  (a deferred `x + y`)
+ *   <op>_ai  address = (u32)(slot + imm)         (a deferred `x + c`)
+ *   <op>_rr  address = (u32)(slot + slot + imm)  (a deferred `x + y + c`)
  * plus the memarg offset, added without wrapping as usual. */
 #define TW_INTERP_MEM_OPS(X)                                                 \
   X(i32_load) X(i64_load) X(f32_load) X(f64_load) X(i32_load8_s)            \
@@ -89,7 +89,7 @@ typedef union tw_cell {
 
 /* Binary ops whose right operand is loaded by the instruction itself:
  *   <op>_ld    [dst|a][base|imm][off]   b = load((u32)(base + imm) + off)
- *   <op>_ldrr  [dst|a][x|y][off]        b = load((u32)(x + y) + off) */
+ *   <op>_ldrr  [dst|a][x|y][off|imm]    b = load((u32)(x + y + imm) + off) */
 #define TW_INTERP_LDBIN_OPS(X)                                               \
   X(f64_add) X(f64_sub) X(f64_mul) X(f32_add) X(f32_sub) X(f32_mul)         \
   X(i32_add) X(i32_sub) X(i32_mul) X(i32_and) X(i32_or) X(i32_xor)          \

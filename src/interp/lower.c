@@ -36,7 +36,7 @@
  *   CONST  the constant `c`
  *   ADDI   the i32 sum slot `a` + `c` (wrapping), not computed yet; `a` is
  *          a local or the entry's own canonical slot
- *   ADD2   the i32 sum of locals `a` and `b`, not computed yet
+ *   ADD2   the i32 sum of locals `a` and `b` plus `c`, not computed yet
  * ADDI/ADD2 let loads and stores compute their address themselves. */
 enum { VK_TEMP = 0, VK_LOCAL, VK_CONST, VK_ADDI, VK_ADD2 };
 
@@ -236,6 +236,11 @@ static void emit_move(lower *L, const vent *e, uint32_t src_h, uint32_t dst) {
       emit_op(L, TW_OP_i32_add);
       emit_pair(L, dst, e->local);
       emit_pair(L, e->b, 0);
+      if ((uint32_t)e->cval != 0) {
+        emit_op(L, TW_IOP_i32_add_i);
+        emit_pair(L, dst, dst);
+        emit_pair(L, (uint32_t)e->cval, 0);
+      }
       break;
   }
 }
@@ -595,6 +600,7 @@ static void lower_memop(lower *L, const tw_instr *in, bool is_load) {
         p = emit_op(L, tw_iop_mem_rr(op));
         emit_pair(L, dst, addr.local);
         emit_pair(L, addr.b, off);
+        emit_pair(L, (uint32_t)addr.cval, 0);
         mark_producer(L, p, tw_iop_mem_rr(op));
       }
       return;
@@ -617,6 +623,7 @@ static void lower_memop(lower *L, const tw_instr *in, bool is_load) {
     emit_op(L, tw_iop_mem_rr(op));
     emit_pair(L, addr.local, addr.b);
     emit_pair(L, val, off);
+    emit_pair(L, (uint32_t)addr.cval, 0);
   } else {
     uint32_t a = addr.kind == VK_LOCAL ? addr.local : tslot(L, ah);
     if (addr.kind == VK_CONST) {
@@ -645,7 +652,7 @@ static bool defer_add(lower *L, unsigned op) {
       r.kind = VK_ADDI, r.local = x->local, r.cval = c;
     } else if (x->kind == VK_TEMP) {
       r.kind = VK_ADDI, r.local = tslot(L, h - 2), r.cval = c;
-    } else if (x->kind == VK_ADDI) {
+    } else if (x->kind == VK_ADDI || x->kind == VK_ADD2) {
       r = *x;
       r.cval = (uint32_t)((uint32_t)r.cval + c);
     } else {
@@ -655,6 +662,12 @@ static bool defer_add(lower *L, unsigned op) {
     r.kind = VK_ADDI, r.local = y->local, r.cval = (uint32_t)x->cval;
   } else if (op == TW_OP_i32_add && x->kind == VK_LOCAL && y->kind == VK_LOCAL) {
     r.kind = VK_ADD2, r.local = x->local, r.b = y->local;
+  } else if (op == TW_OP_i32_add && x->kind == VK_LOCAL && y->kind == VK_ADDI &&
+             y->local < L->tbase) {
+    r.kind = VK_ADD2, r.local = x->local, r.b = y->local, r.cval = y->cval;
+  } else if (op == TW_OP_i32_add && x->kind == VK_ADDI && x->local < L->tbase &&
+             y->kind == VK_LOCAL) {
+    r.kind = VK_ADD2, r.local = x->local, r.b = y->local, r.cval = x->cval;
   } else {
     return false;
   }
@@ -715,6 +728,7 @@ static bool fuse_load_operand(lower *L, unsigned op) {
   } else {
     return false;
   }
+  uint32_t rrc = rr ? c[3].p.a : 0; /* constant part of an x + y + c address */
   uint32_t a = x->kind == VK_LOCAL ? x->local : tslot(L, other);
   unemit_last(L);
   pop_n(L, 2);
@@ -723,7 +737,7 @@ static bool fuse_load_operand(lower *L, unsigned op) {
   uint32_t p = emit_op(L, iop);
   emit_pair(L, tslot(L, h - 2), a);
   emit_pair(L, base, imm);
-  emit_pair(L, off, 0);
+  emit_pair(L, off, rrc);
   mark_producer(L, p, iop);
   return true;
 }
