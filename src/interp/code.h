@@ -95,6 +95,17 @@ typedef union tw_cell {
   X(i32_add) X(i32_sub) X(i32_mul) X(i32_and) X(i32_or) X(i32_xor)          \
   X(i64_add) X(i64_sub) X(i64_mul) X(i64_and) X(i64_or) X(i64_xor)
 
+/* The f64 accumulator: the f64 results of arithmetic and loads also stay
+ * in a register (see tw_writes_facc in lower.c); these _A forms take their
+ * left operand, or the value to store, from that register instead of
+ * reading back the slot the previous instruction just wrote. Same operand
+ * layout as the op they derive from. */
+#define TW_INTERP_FACC_OPS(X)                                                \
+  X(f64_add) X(f64_sub) X(f64_mul) X(f64_div) X(f64_add_i) X(f64_sub_i)     \
+  X(f64_mul_i) X(f64_div_i) X(f64_add_ld) X(f64_sub_ld) X(f64_mul_ld)       \
+  X(f64_add_ldrr) X(f64_sub_ldrr) X(f64_mul_ldrr) X(f64_store)              \
+  X(f64_store_ai) X(f64_store_rr)
+
 typedef enum tw_iop {
   TW_IOP_FIRST_EXTRA = TW_OP_COUNT - 1,
 #define TW_IOP_ENUM(name) TW_IOP_##name,
@@ -112,6 +123,9 @@ typedef enum tw_iop {
 #define TW_IOP_LD_ENUM(name) TW_IOP_##name##_ld, TW_IOP_##name##_ldrr,
   TW_INTERP_LDBIN_OPS(TW_IOP_LD_ENUM)
 #undef TW_IOP_LD_ENUM
+#define TW_IOP_A_ENUM(name) TW_IOP_##name##_A,
+  TW_INTERP_FACC_OPS(TW_IOP_A_ENUM)
+#undef TW_IOP_A_ENUM
   TW_IOP_COUNT
 } tw_iop;
 

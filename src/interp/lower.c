@@ -123,6 +123,51 @@ static uint32_t emit_op(lower *L, unsigned op) {
   return p;
 }
 
+/* Ops that also leave their f64 result in the accumulator register. */
+static bool writes_facc(unsigned op) {
+  switch (op) {
+    case TW_OP_f64_add: case TW_OP_f64_sub: case TW_OP_f64_mul:
+    case TW_OP_f64_div: case TW_OP_f64_load:
+    case TW_IOP_f64_add_i: case TW_IOP_f64_sub_i: case TW_IOP_f64_mul_i:
+    case TW_IOP_f64_div_i: case TW_IOP_f64_add_ri: case TW_IOP_f64_sub_ri:
+    case TW_IOP_f64_mul_ri: case TW_IOP_f64_div_ri:
+    case TW_IOP_f64_load_ai: case TW_IOP_f64_load_rr:
+#define W(name) case TW_IOP_##name##_ld: case TW_IOP_##name##_ldrr:
+    W(f64_add) W(f64_sub) W(f64_mul)
+#undef W
+#define W(name) case TW_IOP_##name##_A:
+    W(f64_add) W(f64_sub) W(f64_mul) W(f64_div) W(f64_add_i) W(f64_sub_i)
+    W(f64_mul_i) W(f64_div_i) W(f64_add_ld) W(f64_sub_ld) W(f64_mul_ld)
+    W(f64_add_ldrr) W(f64_sub_ldrr) W(f64_mul_ldrr)
+#undef W
+      return true;
+  }
+  return false;
+}
+
+/* The form of op that takes its left operand (or stored value) from the
+ * f64 accumulator, or -1. */
+static int facc_form(unsigned op) {
+  switch (op) {
+#define A(w) case TW_OP_##w: return TW_IOP_##w##_A;
+    A(f64_add) A(f64_sub) A(f64_mul) A(f64_div) A(f64_store)
+#undef A
+#define A(name) case TW_IOP_##name: return TW_IOP_##name##_A;
+    A(f64_add_i) A(f64_sub_i) A(f64_mul_i) A(f64_div_i) A(f64_add_ld)
+    A(f64_sub_ld) A(f64_mul_ld) A(f64_add_ldrr) A(f64_sub_ldrr)
+    A(f64_mul_ldrr) A(f64_store_ai) A(f64_store_rr)
+#undef A
+  }
+  return -1;
+}
+
+/* Is the value of `slot` in the f64 accumulator? True when the instruction
+ * just emitted (no label since) wrote it there. */
+static bool acc_ready(lower *L, uint32_t slot) {
+  return L->cur_pos != NONE && writes_facc(L->cur_op) &&
+         L->code.data[L->cur_pos + 1].p.a == slot;
+}
+
 /* The current position becomes a branch target: nothing before it may be
  * fused with what follows. */
 static void mark_label(lower *L) {
@@ -556,6 +601,8 @@ static void emit_bin_imm(lower *L, unsigned op, uint32_t a, uint64_t c) {
   if (op == TW_OP_i32_sub) iop = TW_IOP_i32_add_i, c = (uint32_t)(0u - (uint32_t)c);
   else if (op == TW_OP_i64_sub) iop = TW_IOP_i64_add_i, c = 0 - c;
   else iop = (unsigned)imm_form(op);
+  int af = facc_form(iop);
+  if (af >= 0 && acc_ready(L, a)) iop = (unsigned)af;
   uint32_t p = emit_op(L, iop);
   emit_pair(L, dst, a);
   if (i64) emit_u64(L, c);
@@ -615,12 +662,15 @@ static void lower_memop(lower *L, const tw_instr *in, bool is_load) {
     return;
   }
   pop_n(L, 2);
+  bool acc = op == TW_OP_f64_store && acc_ready(L, val);
   if (addr.kind == VK_ADDI) {
-    emit_op(L, tw_iop_mem_ai(op));
+    unsigned sop = tw_iop_mem_ai(op);
+    emit_op(L, acc ? (unsigned)facc_form(sop) : sop);
     emit_pair(L, addr.local, val);
     emit_pair(L, off, (uint32_t)addr.cval);
   } else if (addr.kind == VK_ADD2) {
-    emit_op(L, tw_iop_mem_rr(op));
+    unsigned sop = tw_iop_mem_rr(op);
+    emit_op(L, acc ? (unsigned)facc_form(sop) : sop);
     emit_pair(L, addr.local, addr.b);
     emit_pair(L, val, off);
     emit_pair(L, (uint32_t)addr.cval, 0);
@@ -630,8 +680,9 @@ static void lower_memop(lower *L, const tw_instr *in, bool is_load) {
       /* the value is already read from its slot; the address constant
        * goes to its own canonical slot, which no live entry uses */
       emit_const(L, tslot(L, ah), addr.cval);
+      acc = false;
     }
-    emit_op(L, op);
+    emit_op(L, acc ? (unsigned)facc_form(op) : op);
     emit_pair(L, a, val);
     emit_pair(L, off, 0);
   }
@@ -734,6 +785,8 @@ static bool fuse_load_operand(lower *L, unsigned op) {
   pop_n(L, 2);
   push_temp(L);
   unsigned iop = (unsigned)ld + (rr ? 1u : 0u);
+  int af = facc_form(iop);
+  if (af >= 0 && acc_ready(L, a)) iop = (unsigned)af;
   uint32_t p = emit_op(L, iop);
   emit_pair(L, tslot(L, h - 2), a);
   emit_pair(L, base, imm);
@@ -793,10 +846,21 @@ static void lower_simple(lower *L, const tw_instr *in) {
   uint32_t b = slot_of(L, h - 1);
   pop_n(L, 2);
   push_temp(L);
-  uint32_t p = emit_op(L, op);
+  unsigned eop = op;
+  int af = facc_form(op);
+  if (af >= 0 && acc_ready(L, a)) {
+    eop = (unsigned)af;
+  } else if (af >= 0 && (op == TW_OP_f64_add || op == TW_OP_f64_mul) &&
+             acc_ready(L, b)) {
+    uint32_t t = a; /* commutative: take the accumulator as left operand */
+    a = b;
+    b = t;
+    eop = (unsigned)af;
+  }
+  uint32_t p = emit_op(L, eop);
   emit_pair(L, tslot(L, h - 2), a);
   emit_pair(L, b, 0);
-  mark_producer(L, p, op);
+  mark_producer(L, p, eop);
 }
 
 /* ---- locals ---------------------------------------------------------------- */
