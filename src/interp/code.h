@@ -106,6 +106,12 @@ typedef union tw_cell {
   X(f64_add_ldrr) X(f64_sub_ldrr) X(f64_mul_ldrr) X(f64_store)              \
   X(f64_store_ai) X(f64_store_rr)
 
+/* Loads whose address local was set by the instruction just before:
+ *   <load>_aiw  [dst|src][off|imm][wb]     wb = (u32)(src + imm); load wb + off
+ *   <load>_rrw  [dst|a][b|off][imm|wb]     wb = (u32)(a + b + imm); ...
+ * (wb is written before dst, so dst == wb ends with the loaded value). */
+#define TW_INTERP_WBLOAD_OPS(X) X(i32_load) X(i64_load) X(f64_load)
+
 typedef enum tw_iop {
   TW_IOP_FIRST_EXTRA = TW_OP_COUNT - 1,
 #define TW_IOP_ENUM(name) TW_IOP_##name,
@@ -123,6 +129,9 @@ typedef enum tw_iop {
 #define TW_IOP_LD_ENUM(name) TW_IOP_##name##_ld, TW_IOP_##name##_ldrr,
   TW_INTERP_LDBIN_OPS(TW_IOP_LD_ENUM)
 #undef TW_IOP_LD_ENUM
+#define TW_IOP_W_ENUM(name) TW_IOP_##name##_aiw, TW_IOP_##name##_rrw,
+  TW_INTERP_WBLOAD_OPS(TW_IOP_W_ENUM)
+#undef TW_IOP_W_ENUM
 #define TW_IOP_A_ENUM(name) TW_IOP_##name##_A,
   TW_INTERP_FACC_OPS(TW_IOP_A_ENUM)
 #undef TW_IOP_A_ENUM

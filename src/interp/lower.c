@@ -132,6 +132,7 @@ static bool writes_facc(unsigned op) {
     case TW_IOP_f64_div_i: case TW_IOP_f64_add_ri: case TW_IOP_f64_sub_ri:
     case TW_IOP_f64_mul_ri: case TW_IOP_f64_div_ri:
     case TW_IOP_f64_load_ai: case TW_IOP_f64_load_rr:
+    case TW_IOP_f64_load_aiw: case TW_IOP_f64_load_rrw:
 #define W(name) case TW_IOP_##name##_ld: case TW_IOP_##name##_ldrr:
     W(f64_add) W(f64_sub) W(f64_mul)
 #undef W
@@ -622,6 +623,30 @@ static bool imm_allowed(unsigned op, uint64_t c) {
   return imm_form(op) >= 0;
 }
 
+/* The address-write-back form (_aiw; _rrw follows it) of a load, or -1. */
+static int wb_form(unsigned op) {
+  switch (op) {
+    case TW_OP_i32_load: return TW_IOP_i32_load_aiw;
+    case TW_OP_i64_load: return TW_IOP_i64_load_aiw;
+    case TW_OP_f64_load: return TW_IOP_f64_load_aiw;
+  }
+  return -1;
+}
+
+/* Does the instruction at `pos` (op `op`) write `local` other than through
+ * its result operand [1].p.a? (address write-back loads) */
+static bool writes_other_local(lower *L, uint32_t pos, unsigned op,
+                               uint32_t local) {
+  const tw_cell *c = &L->code.data[pos];
+  switch (op) {
+    case TW_IOP_i32_load_aiw: case TW_IOP_i64_load_aiw: case TW_IOP_f64_load_aiw:
+      return c[3].p.a == local;
+    case TW_IOP_i32_load_rrw: case TW_IOP_i64_load_rrw: case TW_IOP_f64_load_rrw:
+      return c[3].p.b == local;
+  }
+  return false;
+}
+
 /* Emit a load (address on top) or store (address under the value), taking
  * a deferred ADDI/ADD2 address into the instruction. */
 static void lower_memop(lower *L, const tw_instr *in, bool is_load) {
@@ -650,6 +675,30 @@ static void lower_memop(lower *L, const tw_instr *in, bool is_load) {
         emit_pair(L, (uint32_t)addr.cval, 0);
         mark_producer(L, p, tw_iop_mem_rr(op));
       }
+      return;
+    }
+    int wb = wb_form(op);
+    if (wb >= 0 && addr.kind == VK_LOCAL && L->cur_pos != NONE &&
+        (L->cur_op == TW_IOP_i32_add_i || L->cur_op == TW_OP_i32_add) &&
+        L->code.data[L->cur_pos + 1].p.a == addr.local) {
+      /* `x = y + c` or `x = y + z` just before: do it in the load */
+      const tw_cell *c = &L->code.data[L->cur_pos];
+      bool rr = L->cur_op == TW_OP_i32_add;
+      uint32_t y = c[1].p.b, z = c[2].p.a;
+      unemit_last(L);
+      pop_n(L, 1);
+      push_temp(L);
+      unsigned wop = (unsigned)wb + (rr ? 1u : 0u);
+      p = emit_op(L, wop);
+      emit_pair(L, tslot(L, h - 1), y);
+      if (rr) {
+        emit_pair(L, z, off);
+        emit_pair(L, 0, addr.local);
+      } else {
+        emit_pair(L, off, z);
+        emit_pair(L, addr.local, 0);
+      }
+      mark_producer(L, p, wop);
       return;
     }
     uint32_t a = slot_of(L, ah);
@@ -886,7 +935,25 @@ static void lower_local_set(lower *L, uint32_t local, bool tee) {
     tw_cell saved[8];
     uint32_t n = (uint32_t)L->code.len - L->last;
     unsigned op = L->last_op;
-    if (others && n <= 8) {
+    if (others && writes_other_local(L, L->last, op, local)) {
+      /* `x = p + c; v = load x; x = v` with one pending read of x: the
+       * pending read gets the address through the write-back instead */
+      uint32_t nread = 0, at = 0;
+      for (uint32_t i = 0; i + 1 < h; i++)
+        if (reads_local(&L->vs.data[i], local)) nread++, at = i;
+      if (nread == 1 && L->vs.data[at].kind == VK_LOCAL) {
+        tw_cell *c = &L->code.data[L->last];
+        if (c[3].p.a == local && (op == TW_IOP_i32_load_aiw ||
+                                  op == TW_IOP_i64_load_aiw ||
+                                  op == TW_IOP_f64_load_aiw))
+          c[3].p.a = tslot(L, at);
+        else
+          c[3].p.b = tslot(L, at);
+        L->vs.data[at].kind = VK_TEMP;
+        others = false;
+      }
+    }
+    if (others && n <= 8 && !writes_other_local(L, L->last, op, local)) {
       memcpy(saved, &L->code.data[L->last], n * sizeof saved[0]);
       unemit_last(L);
       for (uint32_t i = 0; i + 1 < h; i++)

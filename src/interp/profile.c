@@ -19,6 +19,9 @@ static const char *const extra_names[] = {
 #define NLD(name) #name "_ld", #name "_ldrr",
     TW_INTERP_LDBIN_OPS(NLD)
 #undef NLD
+#define NW(name) #name "_aiw", #name "_rrw",
+    TW_INTERP_WBLOAD_OPS(NW)
+#undef NW
 #define NA(name) #name "_A",
     TW_INTERP_FACC_OPS(NA)
 #undef NA
