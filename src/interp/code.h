@@ -112,6 +112,14 @@ typedef union tw_cell {
  * (wb is written before dst, so dst == wb ends with the loaded value). */
 #define TW_INTERP_WBLOAD_OPS(X) X(i32_load) X(i64_load) X(f64_load)
 
+/* select fused with the i32 comparison computing its condition:
+ * [dst|a][b|x][y]: dst = cmp(x, y) ? a : b (y an immediate in seli_). */
+#define TW_INTERP_SEL_OPS(X)                                                 \
+  X(sel_eq) X(sel_ne) X(sel_lt_s) X(sel_lt_u) X(sel_gt_s) X(sel_gt_u)        \
+  X(sel_le_s) X(sel_le_u) X(sel_ge_s) X(sel_ge_u)                            \
+  X(seli_eq) X(seli_ne) X(seli_lt_s) X(seli_lt_u) X(seli_gt_s) X(seli_gt_u)  \
+  X(seli_le_s) X(seli_le_u) X(seli_ge_s) X(seli_ge_u)
+
 typedef enum tw_iop {
   TW_IOP_FIRST_EXTRA = TW_OP_COUNT - 1,
 #define TW_IOP_ENUM(name) TW_IOP_##name,
@@ -123,18 +131,19 @@ typedef enum tw_iop {
 #define TW_IOP_RR_ENUM(ident) TW_IOP_##ident##_rr,
   TW_INTERP_MEM_OPS(TW_IOP_RR_ENUM)
 #undef TW_IOP_RR_ENUM
-#define TW_IOP_NAME_ENUM(name) TW_IOP_##name,
-  TW_INTERP_ADDBR_OPS(TW_IOP_NAME_ENUM)
-#undef TW_IOP_NAME_ENUM
+#define TW_IOP_NAME_ENUM2(name) TW_IOP_##name,
+  TW_INTERP_ADDBR_OPS(TW_IOP_NAME_ENUM2)
 #define TW_IOP_LD_ENUM(name) TW_IOP_##name##_ld, TW_IOP_##name##_ldrr,
   TW_INTERP_LDBIN_OPS(TW_IOP_LD_ENUM)
 #undef TW_IOP_LD_ENUM
+  TW_INTERP_SEL_OPS(TW_IOP_NAME_ENUM2)
 #define TW_IOP_W_ENUM(name) TW_IOP_##name##_aiw, TW_IOP_##name##_rrw,
   TW_INTERP_WBLOAD_OPS(TW_IOP_W_ENUM)
 #undef TW_IOP_W_ENUM
 #define TW_IOP_A_ENUM(name) TW_IOP_##name##_A,
   TW_INTERP_FACC_OPS(TW_IOP_A_ENUM)
 #undef TW_IOP_A_ENUM
+#undef TW_IOP_NAME_ENUM2
   TW_IOP_COUNT
 } tw_iop;
 

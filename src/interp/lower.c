@@ -1238,6 +1238,31 @@ static void emit_slots_op(lower *L, unsigned op, uint32_t n, bool result,
   if (result) mark_producer(L, p, op);
 }
 
+/* select; an i32 comparison computing the condition is done by the select
+ * itself. */
+static void lower_select(lower *L) {
+  pending_cmp pc = take_cond(L);
+  if (pc.kind < 0) {
+    emit_slots_op(L, TW_OP_select, 3, true, NULL, 0);
+    return;
+  }
+  /* the moves slot_of may emit write the slots of a and b only, below the
+   * comparison's operands, so the comparison may follow them */
+  uint32_t h = height(L);
+  uint32_t a = slot_of(L, h - 2), b = slot_of(L, h - 1);
+  pop_n(L, 2);
+  push_temp(L);
+  int ci = pc.kind == 10 ? 0 : pc.kind;
+  bool imm = pc.kind == 10 || pc.imm;
+  uint32_t y = pc.kind == 10 ? 0 : pc.b;
+  unsigned op = (imm ? TW_IOP_seli_eq : TW_IOP_sel_eq) + (unsigned)ci;
+  uint32_t p = emit_op(L, op);
+  emit_pair(L, tslot(L, h - 2), a);
+  emit_pair(L, b, pc.a);
+  emit_pair(L, y, 0);
+  mark_producer(L, p, op);
+}
+
 static void lower_instr(lower *L, const tw_instr *in) {
   uint32_t h = height(L);
   switch (in->op) {
@@ -1288,7 +1313,7 @@ static void lower_instr(lower *L, const tw_instr *in) {
       return;
     case TW_OP_select:
     case TW_OP_select_t:
-      emit_slots_op(L, TW_OP_select, 3, true, NULL, 0);
+      lower_select(L);
       return;
     case TW_OP_local_get:
       push(L, VK_LOCAL, in->imm.index, 0);

@@ -16,6 +16,7 @@ static const char *const extra_names[] = {
     TW_INTERP_MEM_OPS(NRR)
 #undef NRR
     TW_INTERP_ADDBR_OPS(N)
+    TW_INTERP_SEL_OPS(N)
 #define NLD(name) #name "_ld", #name "_ldrr",
     TW_INTERP_LDBIN_OPS(NLD)
 #undef NLD
