@@ -4,7 +4,9 @@
 #
 #   make run      build (release) and run the bundled example with the CLI
 #   make test     build (release) and run every test (ctest)
-#   make asan     the same tests in an AddressSanitizer+UBSan build
+#   make asan     the same tests in an AddressSanitizer+UBSan build, with the
+#                 interpreter's switch dispatch (the fallback for compilers
+#                 without computed goto), so CI tests both dispatch modes
 #   make bench    build and run the benchmark kernels, native vs. twine
 #   make fuzz     build the libFuzzer target (clang-19) and fuzz it
 #   make clean    remove the build directories
@@ -54,7 +56,7 @@ test: build
 	ctest --test-dir $(BUILD) $(CTEST_OPTS)
 
 asan: deps
-	cmake -S . -B $(ASAN_BUILD) -DTWINE_SANITIZE=ON $(CMAKE_OPTS)
+	cmake -S . -B $(ASAN_BUILD) -DTWINE_SANITIZE=ON -DTWINE_INTERP_SWITCH=ON $(CMAKE_OPTS)
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ctest --test-dir $(ASAN_BUILD) $(CTEST_OPTS)
 
