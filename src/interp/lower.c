@@ -23,173 +23,9 @@
  *  - Before a local is written, LOCAL entries naming it are materialised.
  * Unreachable code (after br, br_table, return, unreachable) is skipped.
  */
-#include <stdlib.h>
-#include <string.h>
+#include "interp/lower_int.h"
 
-#include "interp/code.h"
-#include "interp/interp.h"
-#include "util/vec.h"
-
-/* Where a virtual stack entry's value is:
- *   TEMP   in the canonical slot of its height
- *   LOCAL  in local `a`
- *   CONST  the constant `c`
- *   ADDI   the i32 sum slot `a` + `c` (wrapping), not computed yet; `a` is
- *          a local or the entry's own canonical slot
- *   ADD2   the i32 sum of locals `a` and `b` plus `c`, not computed yet
- * ADDI/ADD2 let loads and stores compute their address themselves. */
-enum { VK_TEMP = 0, VK_LOCAL, VK_CONST, VK_ADDI, VK_ADD2 };
-
-typedef struct vent {
-  uint8_t kind;
-  uint32_t local; /* a */
-  uint32_t b;
-  uint64_t cval;  /* c */
-} vent;
-
-enum { CK_FUNC, CK_BLOCK, CK_LOOP, CK_IF };
-
-typedef struct ctl {
-  uint8_t kind;
-  bool unreachable;    /* the rest of this frame's current arm is dead */
-  bool has_else;
-  bool branched_to;    /* some branch targets the end label */
-  uint32_t base;       /* stack height below the block's parameters */
-  uint32_t nparams, nresults;
-  uint32_t label;      /* loop: position of the loop head */
-  int32_t fix_head;    /* forward branches to the end label (list) */
-  int32_t else_fix;    /* if: the branch to the else arm, or -1 */
-} ctl;
-
-typedef struct fixup {
-  uint32_t cell;  /* cell holding the offset */
-  uint32_t instr; /* first cell of the branching instruction */
-  uint8_t half;   /* 0 = .p.a, 1 = .p.b */
-  int32_t next;
-} fixup;
-
-#define NONE UINT32_MAX
-
-typedef struct lower {
-  const tw_module *m;
-  const twine_module_t *mod;
-  struct tw_interp_module *im;
-  const tw_cell *H; /* handler table */
-  tw_err *err;
-  TW_VEC(tw_cell) code;
-  TW_VEC(vent) vs;
-  TW_VEC(ctl) cs;
-  TW_VEC(fixup) fx;
-  uint32_t tbase;     /* first operand slot */
-  uint32_t max_h;     /* highest stack height seen */
-  uint32_t nresults;  /* of the function */
-  uint32_t last;      /* position of the last result-producing instruction */
-  uint32_t last_op;
-  /* the last two instructions emitted since the last label (NONE if a
-   * label intervened): candidates for fusing with what follows */
-  uint32_t cur_pos, cur_op, prev_pos, prev_op;
-  bool oom;
-} lower;
-
-/* ---- emission ------------------------------------------------------------ */
-
-static uint32_t pos(lower *L) { return (uint32_t)L->code.len; }
-
-static void emit_cell(lower *L, tw_cell c) {
-  if (!TW_VEC_PUSH(&L->code, c)) L->oom = true;
-}
-
-static void emit_pair(lower *L, uint32_t a, uint32_t b) {
-  tw_cell c;
-  c.p.a = a;
-  c.p.b = b;
-  emit_cell(L, c);
-}
-
-static void emit_u64(lower *L, uint64_t v) {
-  tw_cell c;
-  c.u64 = v;
-  emit_cell(L, c);
-}
-
-static uint32_t emit_op(lower *L, unsigned op) {
-  uint32_t p = pos(L);
-  emit_cell(L, L->H[op]);
-  L->last = NONE;
-  L->prev_pos = L->cur_pos;
-  L->prev_op = L->cur_op;
-  L->cur_pos = p;
-  L->cur_op = op;
-  return p;
-}
-
-/* Ops that also leave their f64 result in the accumulator register. */
-static bool writes_facc(unsigned op) {
-  switch (op) {
-    case TW_OP_f64_add: case TW_OP_f64_sub: case TW_OP_f64_mul:
-    case TW_OP_f64_div: case TW_OP_f64_load:
-    case TW_IOP_f64_add_i: case TW_IOP_f64_sub_i: case TW_IOP_f64_mul_i:
-    case TW_IOP_f64_div_i: case TW_IOP_f64_add_ri: case TW_IOP_f64_sub_ri:
-    case TW_IOP_f64_mul_ri: case TW_IOP_f64_div_ri:
-    case TW_IOP_f64_load_ai: case TW_IOP_f64_load_rr:
-    case TW_IOP_f64_load_aiw: case TW_IOP_f64_load_rrw:
-#define W(name) case TW_IOP_##name##_ld: case TW_IOP_##name##_ldrr:
-    W(f64_add) W(f64_sub) W(f64_mul)
-#undef W
-#define W(name) case TW_IOP_##name##_A:
-    W(f64_add) W(f64_sub) W(f64_mul) W(f64_div) W(f64_add_i) W(f64_sub_i)
-    W(f64_mul_i) W(f64_div_i) W(f64_add_ld) W(f64_sub_ld) W(f64_mul_ld)
-    W(f64_add_ldrr) W(f64_sub_ldrr) W(f64_mul_ldrr)
-#undef W
-      return true;
-  }
-  return false;
-}
-
-/* The form of op that takes its left operand (or stored value) from the
- * f64 accumulator, or -1. */
-static int facc_form(unsigned op) {
-  switch (op) {
-#define A(w) case TW_OP_##w: return TW_IOP_##w##_A;
-    A(f64_add) A(f64_sub) A(f64_mul) A(f64_div) A(f64_store)
-#undef A
-#define A(name) case TW_IOP_##name: return TW_IOP_##name##_A;
-    A(f64_add_i) A(f64_sub_i) A(f64_mul_i) A(f64_div_i) A(f64_add_ld)
-    A(f64_sub_ld) A(f64_mul_ld) A(f64_add_ldrr) A(f64_sub_ldrr)
-    A(f64_mul_ldrr) A(f64_store_ai) A(f64_store_rr)
-#undef A
-  }
-  return -1;
-}
-
-/* Is the value of `slot` in the f64 accumulator? True when the instruction
- * just emitted (no label since) wrote it there. */
-static bool acc_ready(lower *L, uint32_t slot) {
-  return L->cur_pos != NONE && writes_facc(L->cur_op) &&
-         L->code.data[L->cur_pos + 1].p.a == slot;
-}
-
-/* The current position becomes a branch target: nothing before it may be
- * fused with what follows. */
-static void mark_label(lower *L) {
-  L->last = NONE;
-  L->cur_pos = L->prev_pos = NONE;
-}
-
-/* Remove the last instruction (it is being fused into the next one). */
-static void unemit_last(lower *L) {
-  L->code.len = L->cur_pos;
-  L->cur_pos = L->prev_pos;
-  L->cur_op = L->prev_op;
-  L->prev_pos = NONE;
-  L->last = NONE;
-}
-
-/* An instruction whose result (at [1].p.a) is the new top of stack. */
-static void mark_producer(lower *L, uint32_t p, unsigned op) {
-  L->last = p;
-  L->last_op = op;
-}
+/* ---- branch linking ---------------------------------------------------- */
 
 static void set_off(lower *L, uint32_t cell, uint8_t half, uint32_t instr,
                     uint32_t target) {
@@ -226,113 +62,6 @@ static void resolve_fixups(lower *L, int32_t head, uint32_t target) {
   }
 }
 
-/* ---- the virtual stack ----------------------------------------------------- */
-
-static uint32_t height(lower *L) { return (uint32_t)L->vs.len; }
-static uint32_t tslot(lower *L, uint32_t h) { return L->tbase + h; }
-
-static void push(lower *L, uint8_t kind, uint32_t local, uint64_t cval) {
-  vent e = {kind, local, 0, cval};
-  if (!TW_VEC_PUSH(&L->vs, e)) {
-    L->oom = true;
-    return;
-  }
-  if (L->vs.len > L->max_h) L->max_h = (uint32_t)L->vs.len;
-}
-
-static void push_temp(lower *L) { push(L, VK_TEMP, 0, 0); }
-
-static void pop_n(lower *L, uint32_t n) {
-  L->vs.len = n > L->vs.len ? 0 : L->vs.len - n;
-}
-
-static void emit_const(lower *L, uint32_t dst, uint64_t v) {
-  if (v <= UINT32_MAX) {
-    emit_op(L, TW_IOP_const32);
-    emit_pair(L, dst, (uint32_t)v);
-  } else {
-    emit_op(L, TW_IOP_const64);
-    emit_pair(L, dst, 0);
-    emit_u64(L, v);
-  }
-}
-
-/* Write entry e's value into slot dst (no stack change). */
-static void emit_move(lower *L, const vent *e, uint32_t src_h, uint32_t dst) {
-  switch (e->kind) {
-    case VK_TEMP:
-      if (tslot(L, src_h) != dst) {
-        emit_op(L, TW_IOP_copy);
-        emit_pair(L, dst, tslot(L, src_h));
-      }
-      break;
-    case VK_LOCAL:
-      emit_op(L, TW_IOP_copy);
-      emit_pair(L, dst, e->local);
-      break;
-    case VK_CONST:
-      emit_const(L, dst, e->cval);
-      break;
-    case VK_ADDI:
-      emit_op(L, TW_IOP_i32_add_i);
-      emit_pair(L, dst, e->local);
-      emit_pair(L, (uint32_t)e->cval, 0);
-      break;
-    case VK_ADD2:
-      emit_op(L, TW_OP_i32_add);
-      emit_pair(L, dst, e->local);
-      emit_pair(L, e->b, 0);
-      if ((uint32_t)e->cval != 0) {
-        emit_op(L, TW_IOP_i32_add_i);
-        emit_pair(L, dst, dst);
-        emit_pair(L, (uint32_t)e->cval, 0);
-      }
-      break;
-  }
-}
-
-/* Does entry e read local `local`? */
-static bool reads_local(const vent *e, uint32_t local) {
-  switch (e->kind) {
-    case VK_LOCAL:
-    case VK_ADDI:
-      return e->local == local;
-    case VK_ADD2:
-      return e->local == local || e->b == local;
-  }
-  return false;
-}
-
-/* Entries that depend on locals or on the path taken. */
-static bool is_deferred_read(const vent *e) {
-  return e->kind == VK_LOCAL || e->kind == VK_ADDI || e->kind == VK_ADD2;
-}
-
-static void materialize(lower *L, uint32_t h) {
-  vent *e = &L->vs.data[h];
-  if (e->kind == VK_TEMP) return;
-  vent copy = *e;
-  emit_move(L, &copy, h, tslot(L, h));
-  L->vs.data[h].kind = VK_TEMP;
-}
-
-static void materialize_top(lower *L, uint32_t n) {
-  uint32_t h = height(L);
-  for (uint32_t i = h - n; i < h; i++) materialize(L, i);
-}
-
-/* Slot holding entry h (computing a constant or a deferred sum). */
-static uint32_t slot_of(lower *L, uint32_t h) {
-  vent *e = &L->vs.data[h];
-  if (e->kind == VK_LOCAL) return e->local;
-  materialize(L, h);
-  return tslot(L, h);
-}
-
-static bool is_const(lower *L, uint32_t h) {
-  return L->vs.data[h].kind == VK_CONST;
-}
-
 /* ---- block types ------------------------------------------------------- */
 
 static void blocktype_arity(lower *L, const tw_blocktype *bt, uint32_t *np,
@@ -366,7 +95,7 @@ static void emit_return(lower *L) {
       emit_op(L, TW_IOP_ret1);
       emit_pair(L, s, 0);
     } else {
-      emit_move(L, &e, h - 1, 0);
+      tw_interp_emit_move(L, &e, h - 1, 0);
       emit_op(L, TW_IOP_ret);
     }
     return;
@@ -375,7 +104,7 @@ static void emit_return(lower *L) {
    * so no source is overwritten), then down to fp[0..n). */
   for (uint32_t i = h - n; i < h; i++) {
     vent e = L->vs.data[i];
-    emit_move(L, &e, i, tslot(L, i));
+    tw_interp_emit_move(L, &e, i, tslot(L, i));
   }
   for (uint32_t i = 0; i < n; i++) {
     uint32_t src = tslot(L, h - n + i);
@@ -402,7 +131,7 @@ static void emit_moves(lower *L, const ctl *c) {
   uint32_t n = label_arity(c), h = height(L);
   for (uint32_t i = 0; i < n; i++) {
     vent e = L->vs.data[h - n + i];
-    emit_move(L, &e, h - n + i, tslot(L, c->base + i));
+    tw_interp_emit_move(L, &e, h - n + i, tslot(L, c->base + i));
   }
 }
 
@@ -497,7 +226,7 @@ static uint32_t emit_branch_on(lower *L, pending_cmp pc, bool on_false,
     s = pc.a;
     zero = !on_false;
   } else {
-    s = slot_of(L, height(L) - 1);
+    s = tw_interp_slot_of(L, height(L) - 1);
     pop_n(L, 1);
   }
   uint32_t p = emit_op(L, zero ? TW_IOP_br_z : TW_IOP_br_nz);
@@ -507,493 +236,8 @@ static uint32_t emit_branch_on(lower *L, pending_cmp pc, bool on_false,
   return p;
 }
 
-/* ---- simple instructions ------------------------------------------------- */
-
-/* Immediate form of a binary op when its right operand is constant. */
-static int imm_form(unsigned op) {
-  switch (op) {
-#define M(w, i) case TW_OP_##w: return TW_IOP_##i;
-    M(i32_add, i32_add_i) M(i32_mul, i32_mul_i) M(i32_and, i32_and_i)
-    M(i32_or, i32_or_i) M(i32_xor, i32_xor_i) M(i32_shl, i32_shl_i)
-    M(i32_shr_s, i32_shr_s_i) M(i32_shr_u, i32_shr_u_i)
-    M(i32_rotl, i32_rotl_i) M(i32_rotr, i32_rotr_i)
-    M(i32_eq, i32_eq_i) M(i32_ne, i32_ne_i) M(i32_lt_s, i32_lt_s_i)
-    M(i32_lt_u, i32_lt_u_i) M(i32_gt_s, i32_gt_s_i) M(i32_gt_u, i32_gt_u_i)
-    M(i32_le_s, i32_le_s_i) M(i32_le_u, i32_le_u_i) M(i32_ge_s, i32_ge_s_i)
-    M(i32_ge_u, i32_ge_u_i)
-    M(i32_div_s, i32_div_s_i) M(i32_div_u, i32_div_u_i)
-    M(i32_rem_s, i32_rem_s_i) M(i32_rem_u, i32_rem_u_i)
-    M(i64_add, i64_add_i) M(i64_mul, i64_mul_i) M(i64_and, i64_and_i)
-    M(i64_or, i64_or_i) M(i64_xor, i64_xor_i) M(i64_shl, i64_shl_i)
-    M(i64_shr_s, i64_shr_s_i) M(i64_shr_u, i64_shr_u_i)
-    M(i64_rotl, i64_rotl_i) M(i64_rotr, i64_rotr_i)
-    M(i64_eq, i64_eq_i) M(i64_ne, i64_ne_i) M(i64_lt_s, i64_lt_s_i)
-    M(i64_lt_u, i64_lt_u_i) M(i64_gt_s, i64_gt_s_i) M(i64_gt_u, i64_gt_u_i)
-    M(i64_le_s, i64_le_s_i) M(i64_le_u, i64_le_u_i) M(i64_ge_s, i64_ge_s_i)
-    M(i64_ge_u, i64_ge_u_i)
-    M(f32_add, f32_add_i) M(f32_sub, f32_sub_i) M(f32_mul, f32_mul_i)
-    M(f32_div, f32_div_i) M(f64_add, f64_add_i) M(f64_sub, f64_sub_i)
-    M(f64_mul, f64_mul_i) M(f64_div, f64_div_i)
-#undef M
-  }
-  return -1;
-}
-
-/* With a constant LEFT operand: the op to use with the operands swapped
- * (commutative ops, mirrored comparisons), or -1. */
-static int swapped_form(unsigned op) {
-  switch (op) {
-    case TW_OP_i32_add: case TW_OP_i32_mul: case TW_OP_i32_and:
-    case TW_OP_i32_or: case TW_OP_i32_xor: case TW_OP_i32_eq:
-    case TW_OP_i32_ne: case TW_OP_i64_add: case TW_OP_i64_mul:
-    case TW_OP_i64_and: case TW_OP_i64_or: case TW_OP_i64_xor:
-    case TW_OP_i64_eq: case TW_OP_i64_ne:
-      return (int)op;
-    case TW_OP_i32_lt_s: return TW_OP_i32_gt_s;
-    case TW_OP_i32_gt_s: return TW_OP_i32_lt_s;
-    case TW_OP_i32_lt_u: return TW_OP_i32_gt_u;
-    case TW_OP_i32_gt_u: return TW_OP_i32_lt_u;
-    case TW_OP_i32_le_s: return TW_OP_i32_ge_s;
-    case TW_OP_i32_ge_s: return TW_OP_i32_le_s;
-    case TW_OP_i32_le_u: return TW_OP_i32_ge_u;
-    case TW_OP_i32_ge_u: return TW_OP_i32_le_u;
-    case TW_OP_i64_lt_s: return TW_OP_i64_gt_s;
-    case TW_OP_i64_gt_s: return TW_OP_i64_lt_s;
-    case TW_OP_i64_lt_u: return TW_OP_i64_gt_u;
-    case TW_OP_i64_gt_u: return TW_OP_i64_lt_u;
-    case TW_OP_i64_le_s: return TW_OP_i64_ge_s;
-    case TW_OP_i64_ge_s: return TW_OP_i64_le_s;
-    case TW_OP_i64_le_u: return TW_OP_i64_ge_u;
-    case TW_OP_i64_ge_u: return TW_OP_i64_le_u;
-  }
-  return -1;
-}
-
-/* Form computing `imm OP x` for a constant LEFT operand, or -1. */
-static int ri_form(unsigned op) {
-  switch (op) {
-    case TW_OP_i32_sub: return TW_IOP_i32_sub_ri;
-    case TW_OP_i64_sub: return TW_IOP_i64_sub_ri;
-    case TW_OP_f32_add: return TW_IOP_f32_add_ri;
-    case TW_OP_f32_sub: return TW_IOP_f32_sub_ri;
-    case TW_OP_f32_mul: return TW_IOP_f32_mul_ri;
-    case TW_OP_f32_div: return TW_IOP_f32_div_ri;
-    case TW_OP_f64_add: return TW_IOP_f64_add_ri;
-    case TW_OP_f64_sub: return TW_IOP_f64_sub_ri;
-    case TW_OP_f64_mul: return TW_IOP_f64_mul_ri;
-    case TW_OP_f64_div: return TW_IOP_f64_div_ri;
-  }
-  return -1;
-}
-
-/* Do the op's immediates take a whole cell (i64/f64 operands)? */
-static bool has_imm64(unsigned op) {
-  uint8_t t = tw_opinfo_table[op].a;
-  return t == TW_I64 || t == TW_F64;
-}
-
-/* Emit a binary op with a constant right operand c (already popped). */
-static void emit_bin_imm(lower *L, unsigned op, uint32_t a, uint64_t c) {
-  uint32_t h = height(L);
-  push_temp(L);
-  uint32_t dst = tslot(L, h);
-  unsigned iop;
-  bool i64 = has_imm64(op);
-  if (op == TW_OP_i32_sub) iop = TW_IOP_i32_add_i, c = (uint32_t)(0u - (uint32_t)c);
-  else if (op == TW_OP_i64_sub) iop = TW_IOP_i64_add_i, c = 0 - c;
-  else iop = (unsigned)imm_form(op);
-  int af = facc_form(iop);
-  if (af >= 0 && acc_ready(L, a)) iop = (unsigned)af;
-  uint32_t p = emit_op(L, iop);
-  emit_pair(L, dst, a);
-  if (i64) emit_u64(L, c);
-  else emit_pair(L, (uint32_t)c, 0);
-  mark_producer(L, p, iop);
-}
-
-static bool imm_allowed(unsigned op, uint64_t c) {
-  switch (op) {
-    case TW_OP_i32_div_s: case TW_OP_i32_rem_s:
-      return (uint32_t)c != 0 && (uint32_t)c != UINT32_MAX;
-    case TW_OP_i32_div_u: case TW_OP_i32_rem_u:
-      return (uint32_t)c != 0;
-    case TW_OP_i32_sub: case TW_OP_i64_sub:
-      return true;
-  }
-  return imm_form(op) >= 0;
-}
-
-/* The address-write-back form (_aiw; _rrw follows it) of a load, or -1. */
-static int wb_form(unsigned op) {
-  switch (op) {
-    case TW_OP_i32_load: return TW_IOP_i32_load_aiw;
-    case TW_OP_i64_load: return TW_IOP_i64_load_aiw;
-    case TW_OP_f64_load: return TW_IOP_f64_load_aiw;
-  }
-  return -1;
-}
-
-/* Does the instruction at `pos` (op `op`) write `local` other than through
- * its result operand [1].p.a? (address write-back loads) */
-static bool writes_other_local(lower *L, uint32_t pos, unsigned op,
-                               uint32_t local) {
-  const tw_cell *c = &L->code.data[pos];
-  switch (op) {
-    case TW_IOP_i32_load_aiw: case TW_IOP_i64_load_aiw: case TW_IOP_f64_load_aiw:
-      return c[3].p.a == local;
-    case TW_IOP_i32_load_rrw: case TW_IOP_i64_load_rrw: case TW_IOP_f64_load_rrw:
-      return c[3].p.b == local;
-  }
-  return false;
-}
-
-/* Emit a load (address on top) or store (address under the value), taking
- * a deferred ADDI/ADD2 address into the instruction. */
-static void lower_memop(lower *L, const tw_instr *in, bool is_load) {
-  unsigned op = in->op;
-  uint32_t h = height(L);
-  uint32_t ah = is_load ? h - 1 : h - 2; /* address entry */
-  vent addr = L->vs.data[ah];
-  uint32_t off = in->imm.memarg.offset;
-  uint32_t val = 0;
-  if (!is_load) val = slot_of(L, h - 1); /* may emit; the address stays */
-  uint32_t p;
-  if (is_load) {
-    if (addr.kind == VK_ADDI || addr.kind == VK_ADD2) {
-      pop_n(L, 1);
-      push_temp(L);
-      uint32_t dst = tslot(L, h - 1);
-      if (addr.kind == VK_ADDI) {
-        p = emit_op(L, tw_iop_mem_ai(op));
-        emit_pair(L, dst, addr.local);
-        emit_pair(L, off, (uint32_t)addr.cval);
-        mark_producer(L, p, tw_iop_mem_ai(op));
-      } else {
-        p = emit_op(L, tw_iop_mem_rr(op));
-        emit_pair(L, dst, addr.local);
-        emit_pair(L, addr.b, off);
-        emit_pair(L, (uint32_t)addr.cval, 0);
-        mark_producer(L, p, tw_iop_mem_rr(op));
-      }
-      return;
-    }
-    int wb = wb_form(op);
-    if (wb >= 0 && addr.kind == VK_LOCAL && L->cur_pos != NONE &&
-        (L->cur_op == TW_IOP_i32_add_i || L->cur_op == TW_OP_i32_add) &&
-        L->code.data[L->cur_pos + 1].p.a == addr.local) {
-      /* `x = y + c` or `x = y + z` just before: do it in the load */
-      const tw_cell *c = &L->code.data[L->cur_pos];
-      bool rr = L->cur_op == TW_OP_i32_add;
-      uint32_t y = c[1].p.b, z = c[2].p.a;
-      unemit_last(L);
-      pop_n(L, 1);
-      push_temp(L);
-      unsigned wop = (unsigned)wb + (rr ? 1u : 0u);
-      p = emit_op(L, wop);
-      emit_pair(L, tslot(L, h - 1), y);
-      if (rr) {
-        emit_pair(L, z, off);
-        emit_pair(L, 0, addr.local);
-      } else {
-        emit_pair(L, off, z);
-        emit_pair(L, addr.local, 0);
-      }
-      mark_producer(L, p, wop);
-      return;
-    }
-    uint32_t a = slot_of(L, ah);
-    pop_n(L, 1);
-    push_temp(L);
-    p = emit_op(L, op);
-    emit_pair(L, tslot(L, h - 1), a);
-    emit_pair(L, off, 0);
-    mark_producer(L, p, op);
-    return;
-  }
-  pop_n(L, 2);
-  bool acc = op == TW_OP_f64_store && acc_ready(L, val);
-  if (addr.kind == VK_ADDI) {
-    unsigned sop = tw_iop_mem_ai(op);
-    emit_op(L, acc ? (unsigned)facc_form(sop) : sop);
-    emit_pair(L, addr.local, val);
-    emit_pair(L, off, (uint32_t)addr.cval);
-  } else if (addr.kind == VK_ADD2) {
-    unsigned sop = tw_iop_mem_rr(op);
-    emit_op(L, acc ? (unsigned)facc_form(sop) : sop);
-    emit_pair(L, addr.local, addr.b);
-    emit_pair(L, val, off);
-    emit_pair(L, (uint32_t)addr.cval, 0);
-  } else {
-    uint32_t a = addr.kind == VK_LOCAL ? addr.local : tslot(L, ah);
-    if (addr.kind == VK_CONST) {
-      /* the value is already read from its slot; the address constant
-       * goes to its own canonical slot, which no live entry uses */
-      emit_const(L, tslot(L, ah), addr.cval);
-      acc = false;
-    }
-    emit_op(L, acc ? (unsigned)facc_form(op) : op);
-    emit_pair(L, a, val);
-    emit_pair(L, off, 0);
-  }
-}
-
-/* i32.add / i32.sub with a constant or two locals: leave the sum deferred
- * (ADDI / ADD2) so that a following load or store computes it. Returns
- * false if the operands do not allow it. */
-static bool defer_add(lower *L, unsigned op) {
-  uint32_t h = height(L);
-  vent *x = &L->vs.data[h - 2], *y = &L->vs.data[h - 1];
-  vent r;
-  memset(&r, 0, sizeof r);
-  if (y->kind == VK_CONST) {
-    uint32_t c = (uint32_t)y->cval;
-    if (op == TW_OP_i32_sub) c = 0u - c;
-    if (x->kind == VK_LOCAL) {
-      r.kind = VK_ADDI, r.local = x->local, r.cval = c;
-    } else if (x->kind == VK_TEMP) {
-      r.kind = VK_ADDI, r.local = tslot(L, h - 2), r.cval = c;
-    } else if (x->kind == VK_ADDI || x->kind == VK_ADD2) {
-      r = *x;
-      r.cval = (uint32_t)((uint32_t)r.cval + c);
-    } else {
-      return false;
-    }
-  } else if (op == TW_OP_i32_add && x->kind == VK_CONST && y->kind == VK_LOCAL) {
-    r.kind = VK_ADDI, r.local = y->local, r.cval = (uint32_t)x->cval;
-  } else if (op == TW_OP_i32_add && x->kind == VK_LOCAL && y->kind == VK_LOCAL) {
-    r.kind = VK_ADD2, r.local = x->local, r.b = y->local;
-  } else if (op == TW_OP_i32_add && x->kind == VK_LOCAL && y->kind == VK_ADDI &&
-             y->local < L->tbase) {
-    r.kind = VK_ADD2, r.local = x->local, r.b = y->local, r.cval = y->cval;
-  } else if (op == TW_OP_i32_add && x->kind == VK_ADDI && x->local < L->tbase &&
-             y->kind == VK_LOCAL) {
-    r.kind = VK_ADD2, r.local = x->local, r.b = y->local, r.cval = x->cval;
-  } else {
-    return false;
-  }
-  pop_n(L, 2);
-  push(L, r.kind, r.local, r.cval);
-  L->vs.data[h - 2].b = r.b;
-  L->last = NONE;
-  return true;
-}
-
-/* The _ld form of a binary op and the load it can absorb, or -1. */
-static int ldbin_form(unsigned op, unsigned *load) {
-  switch (op) {
-#define F(w, l) case TW_OP_##w: *load = TW_OP_##l; return TW_IOP_##w##_ld;
-    F(f64_add, f64_load) F(f64_sub, f64_load) F(f64_mul, f64_load)
-    F(f32_add, f32_load) F(f32_sub, f32_load) F(f32_mul, f32_load)
-    F(i32_add, i32_load) F(i32_sub, i32_load) F(i32_mul, i32_load)
-    F(i32_and, i32_load) F(i32_or, i32_load) F(i32_xor, i32_load)
-    F(i64_add, i64_load) F(i64_sub, i64_load) F(i64_mul, i64_load)
-    F(i64_and, i64_load) F(i64_or, i64_load) F(i64_xor, i64_load)
-#undef F
-  }
-  return -1;
-}
-
-/* `a OP load(...)` where the load was the last instruction and produced the
- * top of the stack: fold the load into the op. */
-static bool fuse_load_operand(lower *L, unsigned op) {
-  uint32_t h = height(L);
-  unsigned load;
-  int ld = ldbin_form(op, &load);
-  if (ld < 0 || L->last == NONE) return false;
-  uint32_t dst = L->code.data[L->last + 1].p.a;
-  /* the loaded value is the right operand, or (integer ops commute) the
-   * left one */
-  uint32_t other;
-  if (L->vs.data[h - 1].kind == VK_TEMP && dst == tslot(L, h - 1)) {
-    other = h - 2;
-  } else if (L->vs.data[h - 2].kind == VK_TEMP && dst == tslot(L, h - 2) &&
-             swapped_form(op) == (int)op && tw_opinfo_table[op].a != TW_F32 &&
-             tw_opinfo_table[op].a != TW_F64) {
-    other = h - 1;
-  } else {
-    return false;
-  }
-  const vent *x = &L->vs.data[other];
-  if (x->kind != VK_TEMP && x->kind != VK_LOCAL) return false;
-  unsigned lop = L->last_op;
-  const tw_cell *c = &L->code.data[L->last];
-  uint32_t base, imm, off;
-  bool rr;
-  if (lop == load) {
-    base = c[1].p.b, imm = 0, off = c[2].p.a, rr = false;
-  } else if (lop == tw_iop_mem_ai(load)) {
-    base = c[1].p.b, off = c[2].p.a, imm = c[2].p.b, rr = false;
-  } else if (lop == tw_iop_mem_rr(load)) {
-    base = c[1].p.b, imm = c[2].p.a, off = c[2].p.b, rr = true;
-  } else {
-    return false;
-  }
-  uint32_t rrc = rr ? c[3].p.a : 0; /* constant part of an x + y + c address */
-  uint32_t a = x->kind == VK_LOCAL ? x->local : tslot(L, other);
-  unemit_last(L);
-  pop_n(L, 2);
-  push_temp(L);
-  unsigned iop = (unsigned)ld + (rr ? 1u : 0u);
-  int af = facc_form(iop);
-  if (af >= 0 && acc_ready(L, a)) iop = (unsigned)af;
-  uint32_t p = emit_op(L, iop);
-  emit_pair(L, tslot(L, h - 2), a);
-  emit_pair(L, base, imm);
-  emit_pair(L, off, rrc);
-  mark_producer(L, p, iop);
-  return true;
-}
-
-static void lower_simple(lower *L, const tw_instr *in) {
-  unsigned op = in->op;
-  const tw_opinfo *oi = &tw_opinfo_table[op];
-  uint32_t h = height(L);
-  if (oi->imm == IMM_MEMARG) {
-    lower_memop(L, in, oi->r != TW_T_NO);
-    return;
-  }
-  if ((op == TW_OP_i32_add || op == TW_OP_i32_sub) && defer_add(L, op)) return;
-  if (oi->b == TW_T_NO) { /* unary */
-    uint32_t a = slot_of(L, h - 1);
-    pop_n(L, 1);
-    push_temp(L);
-    uint32_t p = emit_op(L, op);
-    emit_pair(L, tslot(L, h - 1), a);
-    mark_producer(L, p, op);
-    return;
-  }
-  /* binary */
-  if (is_const(L, h - 1) && imm_allowed(op, L->vs.data[h - 1].cval)) {
-    uint64_t c = L->vs.data[h - 1].cval;
-    uint32_t a = slot_of(L, h - 2);
-    pop_n(L, 2);
-    emit_bin_imm(L, op, a, c);
-    return;
-  }
-  if (is_const(L, h - 2) && !is_const(L, h - 1)) {
-    uint64_t c = L->vs.data[h - 2].cval;
-    int sw = swapped_form(op);
-    int ri = ri_form(op);
-    if (sw >= 0 || ri >= 0) {
-      uint32_t b = slot_of(L, h - 1);
-      pop_n(L, 2);
-      if (sw >= 0) {
-        emit_bin_imm(L, (unsigned)sw, b, c);
-      } else { /* c OP b */
-        push_temp(L);
-        uint32_t p = emit_op(L, (unsigned)ri);
-        emit_pair(L, tslot(L, h - 2), b);
-        if (has_imm64(op)) emit_u64(L, c);
-        else emit_pair(L, (uint32_t)c, 0);
-        mark_producer(L, p, (unsigned)ri);
-      }
-      return;
-    }
-  }
-  if (fuse_load_operand(L, op)) return;
-  uint32_t a = slot_of(L, h - 2);
-  uint32_t b = slot_of(L, h - 1);
-  pop_n(L, 2);
-  push_temp(L);
-  unsigned eop = op;
-  int af = facc_form(op);
-  if (af >= 0 && acc_ready(L, a)) {
-    eop = (unsigned)af;
-  } else if (af >= 0 && (op == TW_OP_f64_add || op == TW_OP_f64_mul) &&
-             acc_ready(L, b)) {
-    uint32_t t = a; /* commutative: take the accumulator as left operand */
-    a = b;
-    b = t;
-    eop = (unsigned)af;
-  }
-  uint32_t p = emit_op(L, eop);
-  emit_pair(L, tslot(L, h - 2), a);
-  emit_pair(L, b, 0);
-  mark_producer(L, p, eop);
-}
-
-/* ---- locals ---------------------------------------------------------------- */
-
-static void lower_local_set(lower *L, uint32_t local, bool tee) {
-  uint32_t h = height(L);
-  vent top = L->vs.data[h - 1];
-  if (top.kind == VK_LOCAL && top.local == local) {
-    /* local.set x of local.get x: nothing to do */
-    if (!tee) pop_n(L, 1);
-    return;
-  }
-  bool others = false;
-  for (uint32_t i = 0; i + 1 < h; i++)
-    if (reads_local(&L->vs.data[i], local)) others = true;
-  bool retarget = top.kind == VK_TEMP && L->last != NONE &&
-                  L->code.data[L->last + 1].p.a == tslot(L, h - 1);
-  if (retarget) {
-    /* The instruction that produced the top writes the local directly.
-     * Pending reads of the local must copy its old value first: those
-     * copies only read locals and write operand slots below the top, which
-     * the producer neither reads nor writes, so they go before it. */
-    tw_cell saved[8];
-    uint32_t n = (uint32_t)L->code.len - L->last;
-    unsigned op = L->last_op;
-    if (others && writes_other_local(L, L->last, op, local)) {
-      /* `x = p + c; v = load x; x = v` with one pending read of x: the
-       * pending read gets the address through the write-back instead */
-      uint32_t nread = 0, at = 0;
-      for (uint32_t i = 0; i + 1 < h; i++)
-        if (reads_local(&L->vs.data[i], local)) nread++, at = i;
-      if (nread == 1 && L->vs.data[at].kind == VK_LOCAL) {
-        tw_cell *c = &L->code.data[L->last];
-        if (c[3].p.a == local && (op == TW_IOP_i32_load_aiw ||
-                                  op == TW_IOP_i64_load_aiw ||
-                                  op == TW_IOP_f64_load_aiw))
-          c[3].p.a = tslot(L, at);
-        else
-          c[3].p.b = tslot(L, at);
-        L->vs.data[at].kind = VK_TEMP;
-        others = false;
-      }
-    }
-    if (others && n <= 8 && !writes_other_local(L, L->last, op, local)) {
-      memcpy(saved, &L->code.data[L->last], n * sizeof saved[0]);
-      unemit_last(L);
-      for (uint32_t i = 0; i + 1 < h; i++)
-        if (reads_local(&L->vs.data[i], local)) materialize(L, i);
-      uint32_t p = emit_op(L, op);
-      for (uint32_t k = 1; k < n; k++) emit_cell(L, saved[k]);
-      L->last = p;
-      others = false;
-    }
-    if (!others) {
-      L->code.data[L->last + 1].p.a = local;
-      L->last = NONE;
-      if (tee) {
-        L->vs.data[h - 1].kind = VK_LOCAL;
-        L->vs.data[h - 1].local = local;
-      } else {
-        pop_n(L, 1);
-      }
-      return;
-    }
-  }
-  /* Materialise other pending reads of this local before it changes. */
-  for (uint32_t i = 0; i + 1 < h; i++)
-    if (reads_local(&L->vs.data[i], local)) materialize(L, i);
-  emit_move(L, &top, h - 1, local);
-  if (!tee) {
-    pop_n(L, 1);
-  } else if (top.kind != VK_CONST) {
-    /* the value now lives in the local (a deferred sum reading this very
-     * local must not be re-evaluated) */
-    L->vs.data[h - 1].kind = VK_LOCAL;
-    L->vs.data[h - 1].local = local;
-  }
-}
-
 /* ---- control ----------------------------------------------------------------- */
 
-static ctl *frame_at(lower *L, uint32_t depth) {
-  return &L->cs.data[L->cs.len - 1 - depth];
-}
 
 static void enter_block(lower *L, uint8_t kind, const tw_blocktype *bt) {
   uint32_t np, nr;
@@ -1004,9 +248,9 @@ static void enter_block(lower *L, uint8_t kind, const tw_blocktype *bt) {
   if (kind == CK_IF) pc = take_cond(L);
   uint32_t h = height(L);
   uint32_t top = (kind == CK_IF && pc.kind < 0) ? h - 1 : h; /* params end */
-  for (uint32_t i = top - np; i < top; i++) materialize(L, i);
+  for (uint32_t i = top - np; i < top; i++) tw_interp_materialize(L, i);
   for (uint32_t i = 0; i < top; i++)
-    if (is_deferred_read(&L->vs.data[i])) materialize(L, i);
+    if (tw_interp_is_deferred_read(&L->vs.data[i])) tw_interp_materialize(L, i);
   uint32_t cond_cell = 0, cond_instr = 0;
   uint8_t cond_half = 0;
   if (kind == CK_IF)
@@ -1042,7 +286,7 @@ static void end_block(lower *L) {
     L->cs.len--;
     return;
   }
-  if (fall) materialize_top(L, c->nresults);
+  if (fall) tw_interp_materialize_top(L, c->nresults);
   uint32_t here = pos(L);
   mark_label(L);
   bool reachable = fall;
@@ -1066,7 +310,7 @@ static void end_block(lower *L) {
 static void else_block(lower *L) {
   ctl *c = frame_at(L, 0);
   if (!c->unreachable) {
-    materialize_top(L, c->nresults);
+    tw_interp_materialize_top(L, c->nresults);
     emit_br(L, c);
     c = frame_at(L, 0);
   }
@@ -1097,7 +341,7 @@ static void lower_br_if(lower *L, uint32_t depth) {
     /* x = y + c; br_if on a plain condition: compare it with 0 */
     pc.kind = 1; /* ne */
     pc.imm = true;
-    pc.a = slot_of(L, height(L) - 1);
+    pc.a = tw_interp_slot_of(L, height(L) - 1);
     pc.b = 0;
     pop_n(L, 1);
   } else if (direct && pc.kind == 10 && L->cur_pos != NONE &&
@@ -1132,7 +376,7 @@ static void lower_br_if(lower *L, uint32_t depth) {
 
 static void lower_br_table(lower *L, const tw_instr *in) {
   uint32_t h = height(L);
-  uint32_t idx = slot_of(L, h - 1);
+  uint32_t idx = tw_interp_slot_of(L, h - 1);
   pop_n(L, 1);
   uint32_t n = in->imm.br_table.count;
   uint32_t p = emit_op(L, TW_IOP_br_table_);
@@ -1183,7 +427,7 @@ static void lower_br_table(lower *L, const tw_instr *in) {
 static void lower_call(lower *L, uint32_t func) {
   const tw_functype *ft = tw_module_func_type(L->m, func);
   uint32_t np = ft->nparams, nr = ft->nresults;
-  materialize_top(L, np);
+  tw_interp_materialize_top(L, np);
   uint32_t argbase = tslot(L, height(L) - np);
   if (func < L->m->nfunc_imports) {
     emit_op(L, TW_IOP_call_import);
@@ -1203,9 +447,9 @@ static void lower_call_indirect(lower *L, const tw_instr *in) {
   const tw_functype *ft = &L->m->types[in->imm.call_indirect.type];
   uint32_t np = ft->nparams, nr = ft->nresults;
   uint32_t h = height(L);
-  uint32_t idx = slot_of(L, h - 1);
+  uint32_t idx = tw_interp_slot_of(L, h - 1);
   pop_n(L, 1);
-  materialize_top(L, np);
+  tw_interp_materialize_top(L, np);
   uint32_t argbase = tslot(L, height(L) - np);
   emit_op(L, TW_IOP_call_ind);
   emit_pair(L, argbase, idx);
@@ -1222,7 +466,7 @@ static void emit_slots_op(lower *L, unsigned op, uint32_t n, bool result,
                           const uint32_t *extra, uint32_t nextra) {
   uint32_t h = height(L);
   uint32_t ops[4] = {0, 0, 0, 0};
-  for (uint32_t i = 0; i < n; i++) ops[i] = slot_of(L, h - n + i);
+  for (uint32_t i = 0; i < n; i++) ops[i] = tw_interp_slot_of(L, h - n + i);
   pop_n(L, n);
   uint32_t all[8];
   uint32_t k = 0;
@@ -1249,7 +493,7 @@ static void lower_select(lower *L) {
   /* the moves slot_of may emit write the slots of a and b only, below the
    * comparison's operands, so the comparison may follow them */
   uint32_t h = height(L);
-  uint32_t a = slot_of(L, h - 2), b = slot_of(L, h - 1);
+  uint32_t a = tw_interp_slot_of(L, h - 2), b = tw_interp_slot_of(L, h - 1);
   pop_n(L, 2);
   push_temp(L);
   int ci = pc.kind == 10 ? 0 : pc.kind;
@@ -1319,10 +563,10 @@ static void lower_instr(lower *L, const tw_instr *in) {
       push(L, VK_LOCAL, in->imm.index, 0);
       return;
     case TW_OP_local_set:
-      lower_local_set(L, in->imm.index, false);
+      tw_interp_lower_local_set(L, in->imm.index, false);
       return;
     case TW_OP_local_tee:
-      lower_local_set(L, in->imm.index, true);
+      tw_interp_lower_local_set(L, in->imm.index, true);
       return;
     case TW_OP_global_get: {
       uint32_t extra = in->imm.index;
@@ -1423,7 +667,7 @@ static void lower_instr(lower *L, const tw_instr *in) {
       break;
   }
   (void)h;
-  lower_simple(L, in);
+  tw_interp_lower_simple(L, in);
 }
 
 /* Skip an unreachable stretch: returns true if `in` must still be
