@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "util/strbuf.h"
 
 /* Modules larger than this are refused before reading them. */
 #define CLI_MAX_MODULE_BYTES ((size_t)1 << 30)
@@ -263,19 +264,6 @@ bool cli_parse_bounds(const char *s, twine_bounds_t *out) {
   return false;
 }
 
-/* snprintf at *w, clamped so *w never passes len - 1. */
-static void add(char *buf, size_t len, size_t *w, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void add(char *buf, size_t len, size_t *w, const char *fmt, ...) {
-  if (*w + 1 >= len) return;
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(buf + *w, len - *w, fmt, ap);
-  va_end(ap);
-  if (n > 0) *w += (size_t)n < len - *w ? (size_t)n : len - *w - 1;
-}
-
 const char *cli_valkind_name(twine_valkind_t k) {
   const char *s = twine_valkind_str(k);
   return s ? s : "?";
@@ -288,20 +276,20 @@ const char *cli_status_name(twine_status_t st) {
 
 static void functype_at(const twine_functype_t *t, char *buf, size_t len,
                         size_t *w) {
-  add(buf, len, w, "(func");
+  tw_util_appendf(buf, len, w, "(func");
   if (t->nparams) {
-    add(buf, len, w, " (param");
+    tw_util_appendf(buf, len, w, " (param");
     for (size_t i = 0; i < t->nparams; i++)
-      add(buf, len, w, " %s", cli_valkind_name(t->params[i]));
-    add(buf, len, w, ")");
+      tw_util_appendf(buf, len, w, " %s", cli_valkind_name(t->params[i]));
+    tw_util_appendf(buf, len, w, ")");
   }
   if (t->nresults) {
-    add(buf, len, w, " (result");
+    tw_util_appendf(buf, len, w, " (result");
     for (size_t i = 0; i < t->nresults; i++)
-      add(buf, len, w, " %s", cli_valkind_name(t->results[i]));
-    add(buf, len, w, ")");
+      tw_util_appendf(buf, len, w, " %s", cli_valkind_name(t->results[i]));
+    tw_util_appendf(buf, len, w, ")");
   }
-  add(buf, len, w, ")");
+  tw_util_appendf(buf, len, w, ")");
 }
 
 void cli_format_functype(const twine_functype_t *t, char *buf, size_t len) {
@@ -313,8 +301,8 @@ void cli_format_functype(const twine_functype_t *t, char *buf, size_t len) {
 
 static void limits_at(const twine_limits_t *l, char *buf, size_t len,
                       size_t *w) {
-  add(buf, len, w, " %llu", (unsigned long long)l->min);
-  if (l->has_max) add(buf, len, w, " %llu", (unsigned long long)l->max);
+  tw_util_appendf(buf, len, w, " %llu", (unsigned long long)l->min);
+  if (l->has_max) tw_util_appendf(buf, len, w, " %llu", (unsigned long long)l->max);
 }
 
 void cli_format_externtype(const twine_externtype_t *t, char *buf,
@@ -327,23 +315,23 @@ void cli_format_externtype(const twine_externtype_t *t, char *buf,
     functype_at(&t->func, buf, len, &w);
     break;
   case TWINE_EXTERN_TABLE:
-    add(buf, len, &w, "(table");
+    tw_util_appendf(buf, len, &w, "(table");
     limits_at(&t->limits, buf, len, &w);
-    add(buf, len, &w, " %s)", cli_valkind_name(t->elem));
+    tw_util_appendf(buf, len, &w, " %s)", cli_valkind_name(t->elem));
     break;
   case TWINE_EXTERN_MEMORY:
-    add(buf, len, &w, "(memory");
+    tw_util_appendf(buf, len, &w, "(memory");
     limits_at(&t->limits, buf, len, &w);
-    add(buf, len, &w, ")");
+    tw_util_appendf(buf, len, &w, ")");
     break;
   case TWINE_EXTERN_GLOBAL:
     if (t->global_mutable)
-      add(buf, len, &w, "(global (mut %s))", cli_valkind_name(t->global_type));
+      tw_util_appendf(buf, len, &w, "(global (mut %s))", cli_valkind_name(t->global_type));
     else
-      add(buf, len, &w, "(global %s)", cli_valkind_name(t->global_type));
+      tw_util_appendf(buf, len, &w, "(global %s)", cli_valkind_name(t->global_type));
     break;
   default:
-    add(buf, len, &w, "(unknown extern kind %d)", (int)t->kind);
+    tw_util_appendf(buf, len, &w, "(unknown extern kind %d)", (int)t->kind);
     break;
   }
 }

@@ -200,6 +200,23 @@ static void report_imports(const char *path, const twine_module_t *mod,
           path, m, f, ty, more);
 }
 
+
+/* A trap (reported, exit code CLI_EXIT_TRAP) or a guest exit (its code):
+ * sets *rc and returns true. Any other status is left to the caller. */
+static bool guest_stopped(twine_status_t st, const twine_trap_t *trap,
+                          int *rc) {
+  if (st == TWINE_ERR_TRAP) {
+    cli_report_trap(trap);
+    *rc = CLI_EXIT_TRAP;
+    return true;
+  }
+  if (st == TWINE_ERR_EXIT) {
+    *rc = (int)(trap->exit_code & 0xff);
+    return true;
+  }
+  return false;
+}
+
 /* "; exported functions: a, b, c" for a missing export. */
 static void list_funcs(const twine_instance_t *inst, char *buf, size_t len) {
   size_t n = twine_instance_export_count(inst), w = 0, shown = 0;
@@ -279,15 +296,7 @@ static int invoke(const run_args *ra, twine_instance_t *inst) {
   twine_trap_t trap;
   memset(&trap, 0, sizeof trap);
   st = twine_func_call(ext.of.func, args, ft.nparams, res, ft.nresults, &trap);
-  if (st == TWINE_ERR_TRAP) {
-    cli_report_trap(&trap);
-    rc = CLI_EXIT_TRAP;
-    goto out;
-  }
-  if (st == TWINE_ERR_EXIT) {
-    rc = (int)(trap.exit_code & 0xff);
-    goto out;
-  }
+  if (guest_stopped(st, &trap, &rc)) goto out;
   if (st != TWINE_OK) {
     cli_err("calling \"%s\": %s", name, cli_status_name(st));
     goto out;
@@ -346,15 +355,7 @@ int cli_cmd_run(int argc, char **argv) {
   twine_trap_t trap;
   memset(&trap, 0, sizeof trap);
   st = twine_instance_new(store, mod, NULL, 0, &inst, &err, &trap);
-  if (st == TWINE_ERR_TRAP) {
-    cli_report_trap(&trap);
-    rc = CLI_EXIT_TRAP;
-    goto out;
-  }
-  if (st == TWINE_ERR_EXIT) {
-    rc = (int)(trap.exit_code & 0xff);
-    goto out;
-  }
+  if (guest_stopped(st, &trap, &rc)) goto out;
   if (st != TWINE_OK) {
     cli_report_error(ra.module, st, &err, NULL, 0);
     goto out;

@@ -1,19 +1,4 @@
 /* loop_explicit.c - the dispatch loop for explicit bounds checks. */
-#include <math.h>
-#include <pthread.h>
-#include <string.h>
-
-#include "interp/code.h"
-#include "interp/numeric.h"
-
-#ifndef TW_USE_GOTO
-#if defined(__GNUC__) && !defined(TWINE_INTERP_SWITCH)
-#define TW_USE_GOTO 1
-#else
-#define TW_USE_GOTO 0
-#endif
-#endif
-
 #define TW_RUN_NAME tw_interp_run_explicit
 #define TW_TABLE_NAME tw_interp_table_explicit
 #define TW_TABLE_VAR explicit_table

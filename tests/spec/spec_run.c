@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "spec.h"
+#include "util/strbuf.h"
 
 typedef struct named_inst {
   char *name;
@@ -364,19 +365,6 @@ typedef enum act_result {
   ACT_ERROR  /* could not run it; message in msg */
 } act_result;
 
-/* printf into buf at *w, never past len (len > 0). */
-static void appendf(char *buf, size_t len, size_t *w, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void appendf(char *buf, size_t len, size_t *w, const char *fmt, ...) {
-  if (*w + 1 >= len) return;
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(buf + *w, len - *w, fmt, ap);
-  va_end(ap);
-  if (n > 0) *w += (size_t)n < len - *w ? (size_t)n : len - *w - 1;
-}
-
 /* `invoke "name"(args) on $M` for messages. */
 static void describe_action(const cJSON *action, char *buf, size_t len) {
   size_t flen = 0, w = 0;
@@ -387,11 +375,11 @@ static void describe_action(const cJSON *action, char *buf, size_t len) {
   const char *type = get_str(action, "type");
   const char *mod = get_str(action, "module");
   buf[0] = '\0';
-  appendf(buf, len, &w, "%s \"%s\"", type ? type : "?", ename);
+  tw_util_appendf(buf, len, &w, "%s \"%s\"", type ? type : "?", ename);
   if (type && strcmp(type, "invoke") == 0) {
     const cJSON *a;
     bool first = true;
-    appendf(buf, len, &w, "(");
+    tw_util_appendf(buf, len, &w, "(");
     cJSON_ArrayForEach(a, get(action, "args")) {
       twine_val_t v;
       char vb[96], msg[64];
@@ -399,12 +387,12 @@ static void describe_action(const cJSON *action, char *buf, size_t len) {
         spec_value_str(&v, vb, sizeof vb);
       else
         snprintf(vb, sizeof vb, "?");
-      appendf(buf, len, &w, "%s%s", first ? "" : ", ", vb);
+      tw_util_appendf(buf, len, &w, "%s%s", first ? "" : ", ", vb);
       first = false;
     }
-    appendf(buf, len, &w, ")");
+    tw_util_appendf(buf, len, &w, ")");
   }
-  if (mod) appendf(buf, len, &w, " on %s", mod);
+  if (mod) tw_util_appendf(buf, len, &w, " on %s", mod);
 }
 
 static act_result run_action(run_ctx *c, const cJSON *action,
@@ -501,12 +489,12 @@ static void values_str(const twine_val_t *v, size_t n, char *buf,
   size_t w = 0;
   char vb[96];
   buf[0] = '\0';
-  appendf(buf, len, &w, "(");
+  tw_util_appendf(buf, len, &w, "(");
   for (size_t i = 0; i < n; i++) {
     spec_value_str(&v[i], vb, sizeof vb);
-    appendf(buf, len, &w, "%s%s", i ? ", " : "", vb);
+    tw_util_appendf(buf, len, &w, "%s%s", i ? ", " : "", vb);
   }
-  appendf(buf, len, &w, ")");
+  tw_util_appendf(buf, len, &w, ")");
 }
 
 static void expects_str(const spec_expect *e, size_t n, char *buf,
@@ -514,12 +502,12 @@ static void expects_str(const spec_expect *e, size_t n, char *buf,
   size_t w = 0;
   char vb[96];
   buf[0] = '\0';
-  appendf(buf, len, &w, "(");
+  tw_util_appendf(buf, len, &w, "(");
   for (size_t i = 0; i < n; i++) {
     spec_expect_str(&e[i], vb, sizeof vb);
-    appendf(buf, len, &w, "%s%s", i ? ", " : "", vb);
+    tw_util_appendf(buf, len, &w, "%s%s", i ? ", " : "", vb);
   }
-  appendf(buf, len, &w, ")");
+  tw_util_appendf(buf, len, &w, ")");
 }
 
 static void skip_simd(run_ctx *c) {
