@@ -13,8 +13,8 @@
  *     (an i64 argument as two i32: low half, high half) and returns
  *     nothing; any other function import prints
  *       [LoggingExternalInterface ignoring an unknown import MOD . NAME
- *   - the module is instantiated once; a trap there prints "[trap MSG]" and
- *     ends the run (binaryen swallows it the same way);
+ *   - the module is instantiated once (start function included); a trap
+ *     there prints "[trap MSG]" and ends the run (binaryen does the same);
  *   - every exported function, in export-section order, prints
  *       [fuzz-exec] calling NAME
  *     then the export "hangLimitInitializer" (if any) is called, then the
@@ -26,10 +26,11 @@
  *     "(V1, V2, ...)" for several results.
  *
  * Value text: i32/i64 signed decimal; floats "nan[:0xPAYLOAD]" with a "-"
- * for a set sign bit, "inf", "-inf", "-0", or the shortest decimal that
- * reads back to the same value, always with a '.' or an exponent so that a
- * float can never be mistaken for an integer (binaryen prints 1.0f as "1";
- * the comparison script parses both sides). References inside tuples:
+ * for a set sign bit, "inf", "-inf", "0.0", "-0.0", or the shortest
+ * decimal that reads back to the same value, always with a '.' or an
+ * exponent so that a float can never be mistaken for an integer (binaryen
+ * prints 1.0f as "1"; the comparison script parses both sides).
+ * References inside tuples:
  * "funcref(null)", "funcref(fimport$K)" for imported function K,
  * "funcref(export:NAME)" for a function that is exported as NAME,
  * "funcref(?)" otherwise; "anyref(null)" / "anyref(?)" for externref

@@ -30,7 +30,8 @@ I32_EDGE = [0, 1, 2, 3, 7, 8, 15, 16, 31, 32, 33, 63, 64, 65, 127, 128, 255,
 I64_EDGE = I32_EDGE + [0xFFFFFFFF, 0x100000000, 0x7FFFFFFFFFFFFFFF,
                        -0x8000000000000000, -0x100000000, 0x123456789ABCDEF0,
                        -0x7FFFFFFF, 0x80000000, -0x80000001, 0xFFFFFFFFFFFF]
-F_EDGE = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 3.5, 0.49999997,
+F_EDGE = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 3.5,
+          0.49999997,
           2147483647.0, 2147483648.0, -2147483648.0, -2147483649.0,
           4294967295.0, 4294967296.0, 9223372036854775807.0,
           9223372036854775808.0, -9223372036854775808.0,
@@ -225,7 +226,7 @@ class Gen:
         self.mem_max = self.mem_pages + self.r.choice([0, 1, 3])
         self.fuel = 0
 
-    # ---- small pieces -------------------------------------------------------
+    # ---- small pieces ------------------------------------------------------
 
     def chance(self, p):
         return self.r.random() < p
@@ -308,7 +309,7 @@ class Gen:
             parts.append("align=%d" % align)
         return (" " + " ".join(parts)) if parts else ""
 
-    # ---- expressions ------------------------------------------------------------
+    # ---- expressions -------------------------------------------------------
 
     def expr(self, t, fn, depth, labels=()):
         """Instructions pushing one value of type t."""
@@ -674,7 +675,7 @@ class Gen:
             out += ["call " + LOG[rt]]
         return out
 
-    # ---- statements -------------------------------------------------------------
+    # ---- statements --------------------------------------------------------
 
     def stmts(self, fn, depth, labels, n):
         out = []
@@ -781,7 +782,7 @@ class Gen:
         t = r.choice(TYPES)
         return self.e_block_br(t, fn, depth, labels) + ["call " + LOG[t]]
 
-    # ---- numeric batteries ------------------------------------------------------------
+    # ---- numeric batteries -------------------------------------------------
 
     def battery(self, i):
         """Export num<i>: one numeric instruction over a grid of edge
@@ -831,7 +832,7 @@ class Gen:
         self.globals += [("battery", False)] * len(gl)  # their indices
         return "\n".join(gl + lines)
 
-    # ---- functions and module ---------------------------------------------------------
+    # ---- functions and module ----------------------------------------------
 
     def body(self, fn):
         self.fuel = self.r.randint(20, 120)
@@ -872,10 +873,8 @@ class Gen:
     def module(self):
         r = self.r
         out = ["(module",
-               '  (import "fuzzing-support" "log-i32" (func $log_i32 (param i32)))',
-               '  (import "fuzzing-support" "log-i64" (func $log_i64 (param i64)))',
-               '  (import "fuzzing-support" "log-f32" (func $log_f32 (param f32)))',
-               '  (import "fuzzing-support" "log-f64" (func $log_f64 (param f64)))',
+               ] + ['  (import "fuzzing-support" "log-%s" '
+                    '(func $log_%s (param %s)))' % (t, t, t) for t in TYPES] + [
                "  (memory %d %d)" % (self.mem_pages, self.mem_max)]
         data = bytes(r.getrandbits(8) for _ in range(r.randint(16, 300)))
         out.append('  (data (i32.const %d) "%s")' % (
@@ -932,15 +931,24 @@ class Gen:
             out.append(self.func_text(f, export=f.name))
             if self.chance(0.5):
                 out.append('  (export "hash_after_%s" (func $hash))' % f.name)
+        export_all = self.chance(0.5)
         for h in self.helpers:
             out.append(self.func_text(
-                h, export=h.name if self.chance(0.3) else None))
+                h, export=h.name if export_all or self.chance(0.3) else None))
         starts = [h for h in self.helpers if not h.params and not h.results]
         if starts and self.chance(0.3):
             # runs during instantiation: its logs come before any export
             out.append("  (start $%s)" % r.choice(starts).name)
         for i in range(r.randint(1, 4)):
             out.append(self.battery(i))
+        # the table's contents as a tuple (function identity is compared
+        # for exported functions), and its size
+        out.append('  (func (export "table") (result i32%s)' %
+                   (" funcref" * self.tsize))
+        out.append("    table.size $t0")
+        for k in range(self.tsize):
+            out.append("    i32.const %d table.get $t0" % k)
+        out.append("  )")
         out.append(HASH)
         out.append(")")
         return "\n".join(out) + "\n"

@@ -104,7 +104,8 @@ FEATURES = BASE_FEATURES + ["--enable-reference-types"]
 # Pass pipelines applied after -ttf for some seeds (binaryen's optimiser is
 # only used to vary code shape: both engines run the same final module).
 OPT_CHOICES = [[], [], ["-O1"], ["-O2"], ["-O3"], ["-Os"], ["-O4"],
-               ["--flatten", "--rereloop", "-O1"], ["--merge-blocks", "--vacuum"]]
+               ["--flatten", "--rereloop", "-O1"],
+               ["--merge-blocks", "--vacuum"]]
 TIMEOUT = 60
 
 KEEP = ("[fuzz-exec]", "[LoggingExternalInterface", "[trap", "[host limit",
@@ -151,7 +152,7 @@ def run(cmd, timeout=TIMEOUT, want_stderr=False):
     return p.returncode, out
 
 
-# ---- module facts needed by the comparison ---------------------------------
+# ---- module facts needed by the comparison --------------------------------
 
 def leb(buf, pos):
     result = shift = 0
@@ -217,7 +218,7 @@ def module_facts(path):
     return nfimports, exports
 
 
-# ---- transcript comparison -------------------------------------------------
+# ---- transcript comparison ------------------------------------------------
 
 INT_RE = re.compile(r"^-?\d+$")
 NAN_RE = re.compile(r"^(-?)nan(?::0x([0-9a-f]+))?$")
@@ -248,7 +249,8 @@ def split_values(text):
 
 class Comparer:
     def __init__(self, module=None):
-        self.nfimports, self.exports = module_facts(module) if module else (0, {})
+        self.nfimports, self.exports = (module_facts(module) if module
+                                        else (0, {}))
         self.nan_diffs = 0
         self.nan_examples = []
         self.trap_kind = False
@@ -415,10 +417,11 @@ def compare(ref_text, our_text, module=None):
     return "ok", "", cmp.nan_diffs, notes
 
 
-# ---- one module --------------------------------------------------------------
+# ---- one module -----------------------------------------------------------
 
 def reference(tools, wasm):
-    st, out = run([tools.wasm_opt, wasm] + FEATURES + ["--fuzz-exec-before", "-q"])
+    st, out = run([tools.wasm_opt, wasm] + FEATURES +
+                  ["--fuzz-exec-before", "-q"])
     if st != 0:
         return None
     return out
@@ -506,7 +509,8 @@ def generate(tools, seed, workdir, max_bytes, gen="ttf"):
         return generate_expr(tools, seed, workdir)
     rng = random.Random(seed)
     # log-uniform input size: many small modules, some big ones
-    size = int(math.exp(rng.uniform(math.log(64), math.log(max(max_bytes, 65)))))
+    size = int(math.exp(rng.uniform(math.log(64),
+                                    math.log(max(max_bytes, 65)))))
     data = rng.randbytes(size)
     opts = rng.choice(OPT_CHOICES)
     denan = rng.random() < 0.3
@@ -582,7 +586,7 @@ def reduce(tools, wasm, bounds, dest):
     return result
 
 
-# ---- main ----------------------------------------------------------------------
+# ---- main -----------------------------------------------------------------
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -709,9 +713,9 @@ def main():
                         print("  reduced: %s" % (r or "(wasm-reduce failed)"),
                               flush=True)
                 if args.v:
-                    print("seed %d %s: %s%s" % (seed, mode, verdict,
-                                                " (host limit)" if notes else ""),
-                          flush=True)
+                    print("seed %d %s: %s%s" % (
+                        seed, mode, verdict, " (host limit)" if notes else ""),
+                        flush=True)
             seed += 1
     except KeyboardInterrupt:
         print("interrupted")
