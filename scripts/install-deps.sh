@@ -25,6 +25,9 @@ REQUIRED=(
   libclang-rt-19-dev        # libFuzzer + sanitizer runtimes for clang-19
   llvm-19                   # llvm-symbolizer: readable sanitizer stack traces
   binaryen                  # wasm-opt, wasm-dis
+  libssl-dev                # OpenSSL libcrypto: CSPRNG (random_get), later PFS crypto
+  libseccomp-dev            # the process enclave backend (seccomp-bpf)
+  dpkg-dev                  # apt-get source: SQLite, zlib, bzip2 sources for tests
   python3                   # bench/run.py
 )
 OPTIONAL=(
