@@ -171,12 +171,27 @@ struct tw_icode {
   const twine_module_t *mod;
 };
 
+/* Source map entry: the internal instruction starting at cell `cell` came
+ * from the wasm instruction at module offset `off` (fused instructions map
+ * to the last wasm instruction they absorbed). Sorted by cell. */
+typedef struct tw_srcpos {
+  uint32_t cell;
+  uint32_t off;
+} tw_srcpos;
+
 struct tw_interp_module {
   uint32_t nfuncs;          /* defined functions */
   struct tw_icode *funcs;
   tw_cell *code;            /* all functions' code, contiguous */
   size_t ncells;
+  tw_srcpos *src;           /* source map, for trap locations */
+  size_t nsrc;
 };
+
+/* Module offset of the wasm instruction that produced the internal
+ * instruction containing `ip`, or UINT32_MAX. */
+uint32_t tw_interp_src_offset(const struct tw_interp_module *im,
+                              const tw_cell *ip);
 
 /* Handler table for a bounds mode: entry i is the cell value for op i. */
 const tw_cell *tw_interp_handlers(twine_bounds_t bounds);
@@ -201,6 +216,7 @@ struct tw_exec {
   sigjmp_buf *jmp;            /* innermost entry, for signal traps */
   /* trap details set by the loop or the signal handler */
   twine_trap_kind_t trap_kind;
+  const tw_cell *trap_ip;     /* instruction that trapped (NULL: unknown) */
   struct twine_caller host;   /* context of the last host call */
   tw_cell entry[4];           /* trampoline: call_local f; halt */
   uint32_t nesting;           /* entry calls currently active */

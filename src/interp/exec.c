@@ -137,7 +137,12 @@ static void fill_trap(struct tw_exec *ex, tw_frame *bottom, twine_status_t st,
              twine_trap_kind_str(ex->trap_kind));
   }
   uint32_t n = 0, total = 0;
+  /* where each frame stands: the trapping instruction for the innermost,
+   * the call instruction (just before the return address) for the others */
+  const tw_cell *at = ex->trap_ip;
   for (tw_frame *f = ex->fr; f > bottom; f--) {
+    const tw_cell *here = at;
+    at = f->ret_ip ? f->ret_ip - 1 : NULL;
     if (!f->code) continue;
     total++;
     if (n < TWINE_TRAP_MAX_FRAMES) {
@@ -146,7 +151,7 @@ static void fill_trap(struct tw_exec *ex, tw_frame *bottom, twine_status_t st,
       size_t len = 0;
       fi->func_name = tw_rt_func_name(f->code->mod, f->code->func_index, &len);
       fi->func_name_len = fi->func_name ? len : 0;
-      fi->code_offset = UINT32_MAX;
+      fi->code_offset = tw_interp_src_offset(f->code->mod->interp, here);
     }
   }
   trap->nframes = n;
@@ -170,6 +175,7 @@ twine_status_t tw_interp_call(twine_store_t *store, twine_func_t *f,
     twine_status_t st = tw_rt_call_host(f, NULL, args, &ex->host);
     if (st != TWINE_OK) {
       ex->trap_kind = st == TWINE_ERR_EXIT ? TWINE_TRAP_EXIT : TWINE_TRAP_HOST;
+      ex->trap_ip = NULL;
       fill_trap(ex, ex->fr, st, trap);
       return st == TWINE_ERR_EXIT ? TWINE_ERR_EXIT : TWINE_ERR_TRAP;
     }
@@ -185,6 +191,7 @@ twine_status_t tw_interp_call(twine_store_t *store, twine_func_t *f,
   if (base + cc->frame_slots + 1 > ex->stack_end ||
       saved_fr + 2 >= ex->frames_end) {
     ex->trap_kind = TWINE_TRAP_STACK_EXHAUSTED;
+    ex->trap_ip = NULL;
     fill_trap(ex, saved_fr, TWINE_ERR_TRAP, trap);
     return TWINE_ERR_TRAP;
   }
@@ -209,6 +216,7 @@ twine_status_t tw_interp_call(twine_store_t *store, twine_func_t *f,
   sigjmp_buf jb;
   twine_status_t st;
   ex->jmp = &jb;
+  ex->trap_ip = NULL; /* stays NULL for guard-page faults */
   ex->nesting++;
   tls_exec = ex;
   if (sigsetjmp(jb, 1) == 0) {

@@ -728,6 +728,7 @@ static twine_status_t lower_func(lower *L, uint32_t defined) {
     if (frame_at(L, 0)->unreachable) {
       if (!skip_dead(L, &in, &dead_depth)) continue;
     }
+    L->wasm_off = in.offset;
     lower_instr(L, &in);
   }
   if (L->oom) return TW_FAIL(L->err, TWINE_ERR_NOMEM, SIZE_MAX, "out of memory lowering function %u", ic->func_index);
@@ -767,12 +768,15 @@ twine_status_t tw_interp_prepare(twine_module_t *mod, tw_err *err) {
   TW_VEC_FREE(&L.fx);
   if (st != TWINE_OK) {
     TW_VEC_FREE(&L.code);
+    TW_VEC_FREE(&L.src);
     free(im->funcs);
     free(im);
     return st;
   }
   im->code = L.code.data;
   im->ncells = L.code.len;
+  im->src = L.src.data;
+  im->nsrc = L.src.len;
   for (uint32_t i = 0; i < n; i++)
     im->funcs[i].code = im->code + (uintptr_t)im->funcs[i].code;
   mod->interp = im;
@@ -781,9 +785,24 @@ twine_status_t tw_interp_prepare(twine_module_t *mod, tw_err *err) {
 
 void tw_interp_module_free(struct tw_interp_module *im) {
   if (!im) return;
+  free(im->src);
   free(im->code);
   free(im->funcs);
   free(im);
+}
+
+uint32_t tw_interp_src_offset(const struct tw_interp_module *im,
+                              const tw_cell *ip) {
+  if (!ip || ip < im->code || ip >= im->code + im->ncells || im->nsrc == 0)
+    return UINT32_MAX;
+  uint32_t cell = (uint32_t)(ip - im->code);
+  size_t lo = 0, hi = im->nsrc; /* last entry with .cell <= cell */
+  while (hi - lo > 1) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (im->src[mid].cell <= cell) lo = mid;
+    else hi = mid;
+  }
+  return im->src[lo].cell <= cell ? im->src[lo].off : UINT32_MAX;
 }
 
 const struct tw_icode *tw_interp_code(const struct tw_interp_module *im,

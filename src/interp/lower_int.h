@@ -71,6 +71,8 @@ typedef struct lower {
   /* the last two instructions emitted since the last label (NONE if a
    * label intervened): candidates for fusing with what follows */
   uint32_t cur_pos, cur_op, prev_pos, prev_op;
+  uint32_t wasm_off;  /* module offset of the wasm instruction being lowered */
+  TW_VEC(tw_srcpos) src; /* source map of the whole module */
   bool oom;
 } lower;
 
@@ -97,6 +99,10 @@ static inline void emit_u64(lower *L, uint64_t v) {
 
 static inline uint32_t emit_op(lower *L, unsigned op) {
   uint32_t p = pos(L);
+  if (L->src.len == 0 || L->src.data[L->src.len - 1].off != L->wasm_off) {
+    tw_srcpos sp = {p, L->wasm_off};
+    if (!TW_VEC_PUSH(&L->src, sp)) L->oom = true;
+  }
   emit_cell(L, L->H[op]);
   L->last = NONE;
   L->prev_pos = L->cur_pos;
@@ -116,6 +122,8 @@ static inline void mark_label(lower *L) {
 /* Remove the last instruction (it is being fused into the next one). */
 static inline void unemit_last(lower *L) {
   L->code.len = L->cur_pos;
+  while (L->src.len > 0 && L->src.data[L->src.len - 1].cell >= L->cur_pos)
+    L->src.len--;
   L->cur_pos = L->prev_pos;
   L->cur_op = L->prev_op;
   L->prev_pos = NONE;
