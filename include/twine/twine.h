@@ -193,11 +193,12 @@ typedef struct twine_trap {
 typedef enum twine_bounds {
   /* Reserve 8 GiB of address space per memory; out-of-bounds accesses hit
    * an inaccessible page and become traps in a signal handler. Fastest.
-   * The first store that runs code installs a process-wide SIGSEGV/SIGBUS
-   * handler (with an alternate stack for that thread); faults outside a
-   * guarded memory are passed on to the handler that was installed before.
-   * An embedder that installs its own SIGSEGV handler later must chain to
-   * the previous one, or guard-page traps become crashes. */
+   * Each store that runs code makes sure a process-wide SIGSEGV/SIGBUS
+   * handler is installed (with an alternate stack for that thread),
+   * re-installing it if it was replaced; faults outside a guarded memory
+   * are passed on to the handler that was there before. An embedder that
+   * replaces the SIGSEGV handler while a store is running code must chain
+   * to the previous one, or guard-page traps become crashes. */
   TWINE_BOUNDS_GUARD_PAGES = 0,
   /* Compare every access against the memory size. For hosts that cannot
    * reserve gigabytes of address space (enclaves). */

@@ -31,7 +31,7 @@ const tw_cell *tw_interp_handlers(twine_bounds_t bounds) {
 
 static _Thread_local struct tw_exec *tls_exec;
 static struct sigaction old_segv, old_bus;
-static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t handler_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void chain(int sig, siginfo_t *si, void *uc) {
   struct sigaction *old = sig == SIGSEGV ? &old_segv : &old_bus;
@@ -61,10 +61,20 @@ static void on_fault(int sig, siginfo_t *si, void *uc) {
   chain(sig, si, uc);
 }
 
-static void install_handler(void) {
+static bool is_ours(int sig) {
+  struct sigaction cur;
+  if (sigaction(sig, NULL, &cur) != 0) return false;
+  return (cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_fault;
+}
+
+/* Installs the handler, or re-installs it if someone replaced it since
+ * (an embedder, or a test framework that saves and restores handlers
+ * around each test); whatever was there becomes the chained handler. */
+static void ensure_handler(void) {
   /* An alternate stack lets the handler run even if the fault came from
    * a native stack overflow (then it chains to the default action). */
   static char altstack[64 * 1024];
+  pthread_mutex_lock(&handler_lock);
   stack_t ss;
   memset(&ss, 0, sizeof ss);
   ss.ss_sp = altstack;
@@ -77,8 +87,9 @@ static void install_handler(void) {
   sa.sa_sigaction = on_fault;
   sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
   sigemptyset(&sa.sa_mask);
-  sigaction(SIGSEGV, &sa, &old_segv);
-  sigaction(SIGBUS, &sa, &old_bus);
+  if (!is_ours(SIGSEGV)) sigaction(SIGSEGV, &sa, &old_segv);
+  if (!is_ours(SIGBUS)) sigaction(SIGBUS, &sa, &old_bus);
+  pthread_mutex_unlock(&handler_lock);
 }
 
 /* ---- execution state ----------------------------------------------------------- */
@@ -107,7 +118,7 @@ static struct tw_exec *exec_new(twine_store_t *store) {
   ex->fr = ex->frames; /* sentinel */
   ex->interrupt = &store->interrupt;
   if (cfg->bounds == TWINE_BOUNDS_GUARD_PAGES)
-    pthread_once(&handler_once, install_handler);
+    ensure_handler();
   return ex;
 }
 
