@@ -2,7 +2,7 @@
 # packages first (scripts/install-deps.sh), so a fresh Debian 12 machine
 # needs nothing but `make`.
 #
-#   make run      build (release) and run the bundled example with the CLI
+#   make run      build (release) and run the bundled WASI example with the CLI
 #   make test     build (release) and run every test (ctest)
 #   make asan     the same tests in an AddressSanitizer+UBSan build, with the
 #                 interpreter's switch dispatch (the fallback for compilers
@@ -39,15 +39,13 @@ configure: deps
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-# The bundled example: examples/guest/primes.c compiled to wasm32 by the
-# build, run by the twine CLI.
+# The bundled example: examples/wasi/wordfreq.c, an ordinary C program
+# (stdio, opendir/readdir, stat) compiled to wasm32-wasi by the build, counts
+# the words of the text files in examples/wasi/data, which it sees as /data
+# through a --dir preopen. Then an export called directly with --invoke.
 run: build
-	@echo '$$ $(BUILD)/twine run --invoke count_primes 10000000 $(BUILD)/examples/primes.wasm'
-	@$(BUILD)/twine run --invoke count_primes 10000000 $(BUILD)/examples/primes.wasm
-	@echo '  (the number of primes below ten million is 664579)'
-	@echo '$$ $(BUILD)/twine run --invoke nth_prime 10000 $(BUILD)/examples/primes.wasm'
-	@$(BUILD)/twine run --invoke nth_prime 10000 $(BUILD)/examples/primes.wasm
-	@echo '  (the 10000th prime is 104729)'
+	@echo '$$ $(BUILD)/twine run --dir examples/wasi/data::/data $(BUILD)/examples/wordfreq.wasm /data'
+	@$(BUILD)/twine run --dir examples/wasi/data::/data $(BUILD)/examples/wordfreq.wasm /data
 	@echo '$$ $(BUILD)/twine run --invoke fib 90 $(BUILD)/examples/primes.wasm'
 	@$(BUILD)/twine run --invoke fib 90 $(BUILD)/examples/primes.wasm
 	@echo '  (Fibonacci(90) is 2880067194370816120)'

@@ -28,6 +28,8 @@ REQUIRED=(
   libssl-dev                # OpenSSL libcrypto: CSPRNG (random_get), later PFS crypto
   libseccomp-dev            # the process enclave backend (seccomp-bpf)
   dpkg-dev                  # apt-get source: SQLite, zlib, bzip2 sources for tests
+  xz-utils                  # dpkg-source unpacks .tar.xz source packages
+  tcl                       # tclsh: SQLite's amalgamation is made by Tcl scripts
   python3                   # bench/run.py
 )
 OPTIONAL=(

@@ -6,11 +6,12 @@
  * holds error reporting, module loading and type printing; cli_value.c
  * parses arguments and prints results.
  *
- * Exit codes: 0 success, 1 usage / load / link errors, 2 trap (a guest exit
- * request exits with the guest's code). Every
- * message that can contain outside bytes (file names, wasm names, engine
- * messages) goes through the sanitizing printers, so hostile input cannot
- * send control sequences to the terminal.
+ * Exit codes: 0 success; the guest's proc_exit code; 1 usage / load / link /
+ * setup errors; 124 --timeout expired; 134 trap (like wasmtime on Unix:
+ * 128 + SIGABRT). Every message that can contain outside bytes (file
+ * names, wasm names, engine messages) goes through the sanitizing
+ * printers, so hostile input cannot send control sequences to the
+ * terminal.
  */
 #ifndef TWINE_TOOLS_CLI_H
 #define TWINE_TOOLS_CLI_H
@@ -22,7 +23,12 @@
 
 #include "twine/twine.h"
 
-enum { CLI_EXIT_OK = 0, CLI_EXIT_ERROR = 1, CLI_EXIT_TRAP = 2 };
+enum {
+  CLI_EXIT_OK = 0,
+  CLI_EXIT_ERROR = 1,
+  CLI_EXIT_TIMEOUT = 124,
+  CLI_EXIT_TRAP = 134
+};
 
 /* ---- subcommands ------------------------------------------------------ */
 
@@ -31,6 +37,71 @@ int cli_cmd_validate(int argc, char **argv);
 void cli_help_validate(FILE *f);
 int cli_cmd_run(int argc, char **argv);
 void cli_help_run(FILE *f);
+int cli_cmd_pfs(int argc, char **argv);
+void cli_help_pfs(FILE *f);
+
+/* ---- twine run: options (cmd_run.c) and execution (run_exec.c) ------- */
+
+typedef struct cli_dir {
+  char *host;        /* owned */
+  const char *guest; /* into argv, or == host */
+} cli_dir;
+
+typedef struct cli_run_opts {
+  const char *module;
+  const char *argv0;  /* --argv0, or NULL for the module path */
+  const char *invoke; /* --invoke NAME, or NULL to run _start */
+  char **rest;        /* the words after the module path (into argv) */
+  int nrest;
+  cli_dir *dirs; /* --dir, in order */
+  int ndirs;
+  const char **envs; /* --env K=V, in order */
+  int nenvs;
+  const char **listens; /* --tcplisten HOST:PORT, in order */
+  int nlistens;
+  twine_config_t config; /* bounds, memory, stacks */
+  uint64_t timeout_ms;   /* 0: none */
+} cli_run_opts;
+
+/* Instantiate and run per *o; returns the process exit code. */
+int cli_run_exec(const cli_run_opts *o);
+/* --invoke: call the export o->invoke of inst with o->rest as arguments
+ * and print the results. *trap is filled when the guest trapped or exited
+ * (the return value is then -1: the caller reports it). */
+int cli_run_invoke(const cli_run_opts *o, twine_instance_t *inst,
+                   twine_status_t *st, twine_trap_t *trap);
+/* "; exported functions: a, b, c" (or "; the module exports no
+ * functions"), for messages. */
+void cli_list_funcs(const twine_instance_t *inst, char *buf, size_t len);
+
+/* ---- --timeout (cli_watchdog.c) --------------------------------------- */
+
+typedef struct cli_watchdog cli_watchdog;
+/* Start a thread that interrupts `store` after `ms` milliseconds (and
+ * ends the process with CLI_EXIT_TIMEOUT if the guest is stuck in a host
+ * call a grace period later). NULL if no thread could be started. */
+cli_watchdog *cli_watchdog_start(twine_store_t *store, uint64_t ms);
+/* Stop and free the watchdog; true if the deadline had passed. NULL: no-op
+ * (false). */
+bool cli_watchdog_stop(cli_watchdog *w);
+
+/* ---- numbers with units (cli_parse.c) --------------------------------- */
+
+/* Decimal digits only, in [min, max]. */
+bool cli_parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *out,
+                     char *why, size_t whylen);
+/* Bytes, or a number with a binary unit: K, M, G, T (also KB/KiB..., any
+ * case; 1K = 1024). In [min, max]. */
+bool cli_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out,
+                    char *why, size_t whylen);
+/* "64K", "1G", "12345": the largest binary unit that divides v. */
+void cli_format_size(uint64_t v, char *buf, size_t len);
+/* A whole number with ms, s, m (or min) or h; no unit means seconds.
+ * Positive, at most max_ms. */
+bool cli_parse_duration(const char *s, uint64_t max_ms, uint64_t *ms,
+                        char *why, size_t whylen);
+/* "500ms", "10s", "2m", "1h". */
+void cli_format_duration(uint64_t ms, char *buf, size_t len);
 
 /* ---- messages (cli_util.c) -------------------------------------------- */
 
@@ -58,6 +129,9 @@ bool cli_read_module(const char *path, uint8_t **bytes, size_t *len);
 /* Names that are never NULL, whatever the engine returns. */
 const char *cli_valkind_name(twine_valkind_t k);
 const char *cli_status_name(twine_status_t st);
+/* Does the module have a section with this id (8 = start)? Walks the
+ * section headers, trusting nothing. */
+bool cli_module_has_section(const uint8_t *bytes, size_t len, unsigned id);
 /* "guard" / "explicit". */
 bool cli_parse_bounds(const char *s, twine_bounds_t *out);
 /* "(param i32 i32) (result i32)" / "(table 1 10 funcref)" / ... */

@@ -62,9 +62,30 @@ static const char *section_name(unsigned id) {
   return id < sizeof names / sizeof names[0] ? names[id] : NULL;
 }
 
-/* The section holding byte `off` of a module: walks the section headers
- * (id byte + LEB128 size), trusting nothing. Writes "section 10 (code)" or
- * "the module header"; false if the offset lies in no section. */
+/* The section header at b[pos]: id byte + LEB128 size. Sets *id and *end
+ * (one past the section, clamped to n) and returns true if the size was
+ * read completely; false for a truncated header (then *end = n). */
+static bool section_header(const uint8_t *b, size_t n, size_t pos,
+                           unsigned *id, size_t *end) {
+  *id = b[pos++];
+  uint64_t size = 0;
+  unsigned shift = 0;
+  while (pos < n && shift < 35) {
+    uint8_t byte = b[pos++];
+    size |= (uint64_t)(byte & 0x7f) << shift;
+    shift += 7;
+    if (!(byte & 0x80)) {
+      *end = size <= n - pos ? pos + (size_t)size : n;
+      return true;
+    }
+  }
+  *end = n;
+  return false;
+}
+
+/* The section holding byte `off` of a module: walks the section headers,
+ * trusting nothing. Writes "section 10 (code)" or "the module header";
+ * false if the offset lies in no section. */
 static bool section_at(const uint8_t *b, size_t n, size_t off, char *buf,
                        size_t len) {
   if (!b || off == SIZE_MAX) return false;
@@ -72,26 +93,13 @@ static bool section_at(const uint8_t *b, size_t n, size_t off, char *buf,
     snprintf(buf, len, "the module header");
     return true;
   }
-  size_t pos = 8;
-  while (pos < n) {
-    size_t start = pos;
-    unsigned id = b[pos++];
-    uint64_t size = 0;
-    unsigned shift = 0;
-    bool done = false;
-    while (pos < n && shift < 35) {
-      uint8_t byte = b[pos++];
-      size |= (uint64_t)(byte & 0x7f) << shift;
-      shift += 7;
-      if (!(byte & 0x80)) {
-        done = true;
-        break;
-      }
-    }
-    size_t end = done && size <= n - pos ? pos + (size_t)size : n;
+  for (size_t pos = 8; pos < n;) {
+    unsigned id;
+    size_t end;
+    bool done = section_header(b, n, pos, &id, &end);
     /* A section that runs to (or past) the end also owns offset n, where
      * "unexpected end" errors point. */
-    if (off >= start && (off < end || (end == n && off == n))) {
+    if (off >= pos && (off < end || (end == n && off == n))) {
       const char *name = section_name(id);
       if (name)
         snprintf(buf, len, "section %u (%s)", id, name);
@@ -99,6 +107,18 @@ static bool section_at(const uint8_t *b, size_t n, size_t off, char *buf,
         snprintf(buf, len, "section %u", id);
       return true;
     }
+    if (!done) break;
+    pos = end;
+  }
+  return false;
+}
+
+bool cli_module_has_section(const uint8_t *b, size_t n, unsigned id) {
+  for (size_t pos = 8; b && pos < n;) {
+    unsigned sid;
+    size_t end;
+    bool done = section_header(b, n, pos, &sid, &end);
+    if (sid == id) return true;
     if (!done) break;
     pos = end;
   }
@@ -139,6 +159,11 @@ void cli_report_trap(const twine_trap_t *t) {
   fprintf(stderr, "backtrace:\n");
   for (uint32_t i = 0; i < n; i++) {
     const twine_frame_info_t *f = &t->frames[i];
+    /* Deep recursion: one line for a run of identical frames. */
+    uint32_t same = i;
+    while (same + 1 < n && t->frames[same + 1].func_index == f->func_index &&
+           t->frames[same + 1].code_offset == f->code_offset)
+      same++;
     char name[512], off[32] = "";
     if (f->code_offset != UINT32_MAX)
       snprintf(off, sizeof off, ", offset 0x%x", (unsigned)f->code_offset);
@@ -151,6 +176,12 @@ void cli_report_trap(const twine_trap_t *t) {
               (unsigned)f->func_index, off[0] ? " (" : "",
               off[0] ? off + 2 : "", off[0] ? ")" : "");
     }
+    if (same > i + 1)
+      fprintf(stderr, "  #%u..#%u same as #%u\n", (unsigned)i + 1,
+              (unsigned)same, (unsigned)i);
+    else if (same == i + 1)
+      fprintf(stderr, "  #%u same as #%u\n", (unsigned)same, (unsigned)i);
+    i = same;
   }
   if (t->total_frames > n)
     fprintf(stderr, "  ... %u more frames\n", (unsigned)(t->total_frames - n));

@@ -1,371 +1,403 @@
 /*
- * cmd_run.c - `twine run`: instantiate a module (which runs its start
- * function) and optionally invoke one exported function with arguments
- * parsed by its parameter types.
+ * cmd_run.c - `twine run`: its help and its command line.
  *
- * Argument shapes (options may come anywhere before "--"):
- *   twine run [OPTIONS] MODULE.wasm [--invoke NAME [ARGS...]]
- *   twine run [OPTIONS] --invoke NAME [ARGS...] MODULE.wasm
- * If the module path comes before --invoke, every word after NAME is an
- * argument; otherwise the last word is the module path.
+ *   twine run [OPTIONS] MODULE.wasm [ARGS...]
+ *
+ * Options come before the module path; every word after it belongs to the
+ * guest (argv[1..] of a WASI program, or the arguments of the --invoke
+ * function), even when it looks like an option. Two older forms of
+ * --invoke keep working:
+ *   twine run [OPTIONS] --invoke NAME ARGS... MODULE.wasm
+ *     (recognised when the word after NAME is not an existing file);
+ *   twine run [OPTIONS] MODULE.wasm --invoke NAME [ARGS...]
+ *     (only for modules without a _start export; decided in run_exec.c).
+ * Execution is in run_exec.c.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
+/* The engine's accepted ranges (see twine_config_t). */
+#define CLI_MIN_MEMORY ((uint64_t)64 << 10)
+#define CLI_MAX_MEMORY ((uint64_t)4 << 30)
+#define CLI_MIN_STACK ((uint64_t)4 << 10)
+#define CLI_MAX_STACK ((uint64_t)1 << 30)
+#define CLI_MAX_CALL_DEPTH ((uint64_t)1 << 24)
+#define CLI_MAX_TIMEOUT_MS ((uint64_t)365 * 24 * 3600 * 1000)
+
 void cli_help_run(FILE *f) {
-  fprintf(f,
-          "Usage: twine run [OPTIONS] MODULE.wasm [--invoke NAME [ARGS...]]\n"
-          "       twine run [OPTIONS] --invoke NAME [ARGS...] MODULE.wasm\n"
-          "\n"
-          "Instantiate MODULE.wasm (running its start function, if any) and, "
-          "with\n"
-          "--invoke, call its exported function NAME with ARGS. When "
-          "MODULE.wasm\n"
-          "comes first, every word after NAME is an argument; otherwise the "
-          "last\n"
-          "word is the module.\n"
-          "\n"
-          "Options:\n"
-          "  --invoke NAME            call the export NAME; the words after "
-          "it are\n"
-          "                           its arguments\n"
-          "  --bounds=guard|explicit  memory bounds checks: guard pages "
-          "(default)\n"
-          "                           or an explicit check on every access\n"
-          "  -h, --help               this help\n"
-          "  --                       end of options\n"
-          "\n"
-          "Arguments are parsed by the function's parameter types:\n"
-          "  i32, i64   decimal or 0x hex, optionally signed (-1 and "
-          "0xffffffff\n"
-          "             are the same i32)\n"
-          "  f32, f64   decimal, hex float (0x1.8p1), inf, -inf, nan, -nan,\n"
-          "             nan:0xPAYLOAD\n"
-          "  funcref, externref   null\n"
-          "\n"
-          "Results are printed to stdout, one per line, without type "
-          "prefixes:\n"
-          "  integers as signed decimal (-1), floats in the shortest form "
-          "that\n"
-          "  reads back to the same bits, always with a '.' or an exponent "
-          "(2.0,\n"
-          "  1.5, 1e+30, -0.0, inf, nan, nan:0x200000), references as null, "
-          "funcref\n"
-          "  or externref.\n"
-          "\n"
-          "The module may not import anything yet (imports are reported as "
-          "unlinkable).\n"
-          "\n"
-          "Exit status: 0 success; 1 usage, load or link error; 2 trap (the "
-          "trap\n"
-          "kind and a backtrace go to stderr); the guest's code if it asks "
-          "to exit.\n");
+  fputs(
+      "Usage: twine run [OPTIONS] MODULE.wasm [ARGS...]\n"
+      "\n"
+      "Run a WebAssembly module. A WASI command (a module with a _start\n"
+      "export) gets ARGS as argv[1..] and wasi_snapshot_preview1 as its\n"
+      "host; its exit status is the status of twine. Options go before\n"
+      "MODULE.wasm: every word after it belongs to the guest.\n"
+      "\n"
+      "Options:\n"
+      "  --dir HOST[::GUEST]      give the guest the host directory HOST,\n"
+      "                           seen as GUEST (default: HOST). Repeatable;\n"
+      "                           preopened descriptors are numbered from 3\n"
+      "                           in the order given. The guest reaches\n"
+      "                           nothing outside its preopened directories.\n"
+      "  --env KEY=VALUE          set an environment variable of the guest\n"
+      "                           (repeatable; the host's environment is not\n"
+      "                           passed on)\n"
+      "  --tcplisten HOST:PORT    preopen a listening TCP socket for\n"
+      "                           sock_accept (repeatable; numbered after all\n"
+      "                           --dir descriptors, in the order given)\n"
+      "  --argv0 NAME             the guest's argv[0] (default: MODULE.wasm\n"
+      "                           as given)\n"
+      "  --invoke NAME            call the export NAME instead of _start; the\n"
+      "                           words after MODULE.wasm are its arguments.\n"
+      "                           WASI imports are still provided, and a\n"
+      "                           reactor's _initialize is called first.\n"
+      "  --max-memory SIZE        largest size of any linear memory (default\n"
+      "                           4G, at least 64K; rounded down to 64 KiB\n"
+      "                           pages). memory.grow beyond it fails.\n"
+      "  --stack-size SIZE        size of the value stack for locals and\n"
+      "                           operands (default 8M; 4K to 1G)\n"
+      "  --max-call-depth N       deepest nesting of wasm calls before the\n"
+      "                           'call stack exhausted' trap (default 16384;\n"
+      "                           1 to 16777216)\n"
+      "  --timeout DURATION       stop the guest after DURATION: a whole\n"
+      "                           number with ms, s, m or h (500ms, 10s, 2m;\n"
+      "                           no unit = seconds), at most 365 days\n"
+      "  --bounds=guard|explicit  memory bounds checks: guard pages (default)\n"
+      "                           or an explicit check on every access\n"
+      "  -h, --help               this help\n"
+      "  --                       end of options (the next word is the "
+      "module)\n"
+      "\n"
+      "Every option taking a value also accepts --option=VALUE. SIZE is a\n"
+      "number of bytes or a number with K, M or G (binary: 1K = 1024; KiB,\n"
+      "MB... are accepted too).\n"
+      "\n"
+      "Imports: wasi_snapshot_preview1 is provided; any other import is an\n"
+      "error naming its module, field and type. A module without _start\n"
+      "and without --invoke only runs its start function, if it has one.\n"
+      "\n"
+      "--invoke arguments are parsed by the function's parameter types:\n"
+      "  i32, i64   decimal or 0x hex, optionally signed (-1 and 0xffffffff\n"
+      "             are the same i32)\n"
+      "  f32, f64   decimal, hex float (0x1.8p1), inf, -inf, nan, -nan,\n"
+      "             nan:0xPAYLOAD\n"
+      "  funcref, externref   null\n"
+      "Results are printed to stdout, one per line, without type prefixes:\n"
+      "integers as signed decimal, floats in the shortest form that reads\n"
+      "back to the same bits (2.0, 1.5, 1e+30, -0.0, inf, nan:0x200000),\n"
+      "references as null, funcref or externref. Older forms still work:\n"
+      "  twine run [OPTIONS] --invoke NAME [ARGS...] MODULE.wasm\n"
+      "  twine run [OPTIONS] MODULE.wasm --invoke NAME [ARGS...]  (modules\n"
+      "                                  without _start only)\n"
+      "\n"
+      "Examples:\n"
+      "  twine run hello.wasm\n"
+      "  twine run --dir .::/work --env HOME=/work app.wasm -v input.txt\n"
+      "  twine run --timeout 10s --max-memory 256M app.wasm\n"
+      "  twine run --invoke add math.wasm 2 3\n"
+      "\n"
+      "Exit status:\n"
+      "  0     _start returned, the guest called proc_exit(0), or --invoke\n"
+      "        succeeded\n"
+      "  N     the guest called proc_exit(N) (codes above 255 give 255)\n"
+      "  1     usage, load, link or setup error: bad option, missing or\n"
+      "        invalid module, unknown import, unusable --dir...\n"
+      "  124   --timeout expired (\"twine: timeout after ...\" on stderr)\n"
+      "  134   trap: \"twine: trap: KIND\" and a backtrace with function\n"
+      "        names on stderr\n",
+      f);
 }
 
-typedef struct run_args {
-  const char *module;
-  const char *invoke; /* NULL: instantiate only */
-  char **args;
-  int nargs;
-  twine_bounds_t bounds;
-} run_args;
+/* ---- one option ----------------------------------------------------------- */
 
-/* Returns -1 to go on, or an exit code. */
-static int parse_args(int argc, char **argv, run_args *ra) {
-  memset(ra, 0, sizeof *ra);
-  ra->bounds = TWINE_BOUNDS_GUARD_PAGES;
-  /* Positional words before --invoke and after its NAME, in order. They
-   * point into argv, so the arrays need no more than argc entries. */
-  char **pre = calloc((size_t)argc, sizeof *pre);
-  char **post = calloc((size_t)argc, sizeof *post);
-  int npre = 0, npost = 0, rc = CLI_EXIT_ERROR;
-  bool opts_done = false, want_name = false, seen_invoke = false;
-  bool want_bounds = false;
-  if (!pre || !post) {
-    cli_err("out of memory");
-    goto out;
+typedef enum opt_id {
+  OPT_DIR,
+  OPT_ENV,
+  OPT_TCPLISTEN,
+  OPT_ARGV0,
+  OPT_INVOKE,
+  OPT_MAX_MEMORY,
+  OPT_STACK_SIZE,
+  OPT_MAX_CALL_DEPTH,
+  OPT_TIMEOUT,
+  OPT_BOUNDS
+} opt_id;
+
+static const struct {
+  const char *name;
+  opt_id id;
+  const char *metavar;
+} options[] = {
+    {"--dir", OPT_DIR, "HOST[::GUEST]"},
+    {"--env", OPT_ENV, "KEY=VALUE"},
+    {"--tcplisten", OPT_TCPLISTEN, "HOST:PORT"},
+    {"--argv0", OPT_ARGV0, "NAME"},
+    {"--invoke", OPT_INVOKE, "NAME"},
+    {"--max-memory", OPT_MAX_MEMORY, "SIZE"},
+    {"--stack-size", OPT_STACK_SIZE, "SIZE"},
+    {"--max-call-depth", OPT_MAX_CALL_DEPTH, "N"},
+    {"--timeout", OPT_TIMEOUT, "DURATION"},
+    {"--bounds", OPT_BOUNDS, "guard|explicit"},
+};
+
+#define NOPTIONS (sizeof options / sizeof options[0])
+
+/* "--dir" -> index; "--dir=X" -> index with *value = "X". -1: unknown. */
+static int find_option(const char *a, const char **value) {
+  *value = NULL;
+  for (size_t i = 0; i < NOPTIONS; i++) {
+    size_t n = strlen(options[i].name);
+    if (strncmp(a, options[i].name, n) != 0) continue;
+    if (a[n] == '\0') return (int)i;
+    if (a[n] == '=') {
+      *value = a + n + 1;
+      return (int)i;
+    }
   }
-  for (int i = 1; i < argc; i++) {
-    char *a = argv[i];
-    if (want_name) {
-      ra->invoke = a;
-      want_name = false;
-      continue;
-    }
-    if (want_bounds) {
-      if (!cli_parse_bounds(a, &ra->bounds)) {
-        cli_err("run: --bounds must be guard or explicit, not %s", a);
-        goto out;
-      }
-      want_bounds = false;
-      continue;
-    }
-    if (!opts_done) {
-      if (!strcmp(a, "--")) {
-        opts_done = true;
-        continue;
-      }
-      if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-        cli_help_run(stdout);
-        rc = CLI_EXIT_OK;
-        goto out;
-      }
-      if (!strcmp(a, "--invoke") || !strncmp(a, "--invoke=", 9)) {
-        if (seen_invoke) {
-          cli_err("run: --invoke given twice");
-          goto out;
-        }
-        seen_invoke = true;
-        if (a[8] == '=')
-          ra->invoke = a + 9;
-        else
-          want_name = true;
-        continue;
-      }
-      if (!strcmp(a, "--bounds")) {
-        want_bounds = true;
-        continue;
-      }
-      if (!strncmp(a, "--bounds=", 9)) {
-        if (!cli_parse_bounds(a + 9, &ra->bounds)) {
-          cli_err("run: --bounds must be guard or explicit, not %s", a + 9);
-          goto out;
-        }
-        continue;
-      }
-      if (a[0] == '-' && a[1] == '-') {
-        cli_err("run: unknown option %s (try 'twine run --help')", a);
-        goto out;
-      }
-    }
-    if (seen_invoke)
-      post[npost++] = a;
+  return -1;
+}
+
+/* The host directory must exist, be a directory and be readable now; the
+ * WASI layer opens it again for real. Gives a clear message early. */
+static bool check_dir(const char *spec, const char *host) {
+  int fd = open(host, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOTDIR)
+      cli_err("run: --dir %s: %s is not a directory", spec, host);
     else
-      pre[npre++] = a;
+      cli_err("run: --dir %s: cannot open %s: %s", spec, host,
+              strerror(errno));
+    return false;
   }
-  if (want_name) {
-    cli_err("run: --invoke needs a function name");
-    goto out;
-  }
-  if (want_bounds) {
-    cli_err("run: --bounds needs a value (guard or explicit)");
-    goto out;
-  }
-  if (npre > 1) {
-    cli_err("run: unexpected argument %s (function arguments go after "
-            "--invoke NAME)",
-            pre[1]);
-    goto out;
-  }
-  if (npre == 1) {
-    ra->module = pre[0];
-    ra->args = post;
-    ra->nargs = npost;
-    post = NULL; /* handed over */
-  } else if (npost > 0) {
-    ra->module = post[npost - 1];
-    ra->args = post;
-    ra->nargs = npost - 1;
-    post = NULL;
-  } else {
-    cli_err("run: missing module path (try 'twine run --help')");
-    goto out;
-  }
-  rc = -1;
-out:
-  free(pre);
-  free(post);
-  return rc;
+  close(fd);
+  return true;
 }
 
-/* The first import, as one line; this command provides none yet. */
-static void report_imports(const char *path, const twine_module_t *mod,
-                           size_t n) {
-  twine_import_info_t imp;
-  if (twine_module_import(mod, 0, &imp) != TWINE_OK) {
-    cli_err("%s: unlinkable: the module has %zu imports and twine run "
-            "provides none",
-            path, n);
-    return;
+static bool add_dir(cli_run_opts *o, const char *spec) {
+  const char *sep = strstr(spec, "::");
+  size_t hlen = sep ? (size_t)(sep - spec) : strlen(spec);
+  const char *guest = sep ? sep + 2 : NULL;
+  if (hlen == 0) {
+    cli_err("run: --dir %s: empty host directory (use --dir HOST[::GUEST])",
+            spec);
+    return false;
   }
-  char m[256], f[256], ty[512], more[64] = "";
-  cli_escape(imp.module, imp.module_len, m, sizeof m);
-  cli_escape(imp.name, imp.name_len, f, sizeof f);
-  cli_format_externtype(&imp.type, ty, sizeof ty);
-  if (n > 1) snprintf(more, sizeof more, " (and %zu more imports)", n - 1);
-  cli_err("%s: unlinkable: unknown import \"%s\" \"%s\" %s; twine run "
-          "provides no imports yet%s",
-          path, m, f, ty, more);
+  if (guest && !*guest) {
+    cli_err("run: --dir %s: empty guest path after '::'", spec);
+    return false;
+  }
+  char *host = malloc(hlen + 1);
+  if (!host) {
+    cli_err("out of memory");
+    return false;
+  }
+  memcpy(host, spec, hlen);
+  host[hlen] = '\0';
+  if (!check_dir(spec, host)) {
+    free(host);
+    return false;
+  }
+  o->dirs[o->ndirs].host = host;
+  o->dirs[o->ndirs].guest = guest ? guest : host;
+  o->ndirs++;
+  return true;
 }
 
+static bool check_env(const char *kv) {
+  const char *eq = strchr(kv, '=');
+  if (!eq) {
+    cli_err("run: --env %s: expected KEY=VALUE", kv);
+    return false;
+  }
+  if (eq == kv) {
+    cli_err("run: --env %s: empty variable name", kv);
+    return false;
+  }
+  return true;
+}
 
-/* A trap (reported, exit code CLI_EXIT_TRAP) or a guest exit (its code):
- * sets *rc and returns true. Any other status is left to the caller. */
-static bool guest_stopped(twine_status_t st, const twine_trap_t *trap,
-                          int *rc) {
-  if (st == TWINE_ERR_TRAP) {
-    cli_report_trap(trap);
-    *rc = CLI_EXIT_TRAP;
+/* HOST:PORT with a non-empty host and a port 0..65535; the WASI layer
+ * resolves and binds it. */
+static bool check_listen(const char *hp) {
+  const char *colon = strrchr(hp, ':');
+  char why[96];
+  uint64_t port;
+  if (!colon || colon == hp) {
+    cli_err("run: --tcplisten %s: expected HOST:PORT (e.g. 127.0.0.1:8080)",
+            hp);
+    return false;
+  }
+  if (!cli_parse_count(colon + 1, 0, 65535, &port, why, sizeof why)) {
+    cli_err("run: --tcplisten %s: bad port: %s", hp, why);
+    return false;
+  }
+  return true;
+}
+
+static bool set_size(const char *opt, const char *v, uint64_t min,
+                     uint64_t max, uint64_t *out) {
+  char why[128];
+  if (!cli_parse_size(v, min, max, out, why, sizeof why)) {
+    cli_err("run: %s %s: %s", opt, v, why);
+    return false;
+  }
+  return true;
+}
+
+/* Apply option `id` with value v. */
+static bool apply(cli_run_opts *o, opt_id id, const char *name,
+                  const char *v) {
+  char why[128];
+  uint64_t n;
+  switch (id) {
+  case OPT_DIR:
+    return add_dir(o, v);
+  case OPT_ENV:
+    if (!check_env(v)) return false;
+    o->envs[o->nenvs++] = v;
     return true;
-  }
-  if (st == TWINE_ERR_EXIT) {
-    *rc = (int)(trap->exit_code & 0xff);
+  case OPT_TCPLISTEN:
+    if (!check_listen(v)) return false;
+    o->listens[o->nlistens++] = v;
+    return true;
+  case OPT_ARGV0:
+    o->argv0 = v;
+    return true;
+  case OPT_INVOKE:
+    if (o->invoke) {
+      cli_err("run: --invoke given twice");
+      return false;
+    }
+    o->invoke = v;
+    return true;
+  case OPT_MAX_MEMORY:
+    if (!set_size(name, v, CLI_MIN_MEMORY, CLI_MAX_MEMORY, &n)) return false;
+    o->config.max_memory_bytes = n;
+    return true;
+  case OPT_STACK_SIZE:
+    if (!set_size(name, v, CLI_MIN_STACK, CLI_MAX_STACK, &n)) return false;
+    o->config.value_stack_bytes = (size_t)n;
+    return true;
+  case OPT_MAX_CALL_DEPTH:
+    if (!cli_parse_count(v, 1, CLI_MAX_CALL_DEPTH, &n, why, sizeof why)) {
+      cli_err("run: %s %s: %s", name, v, why);
+      return false;
+    }
+    o->config.max_call_depth = (uint32_t)n;
+    return true;
+  case OPT_TIMEOUT:
+    if (!cli_parse_duration(v, CLI_MAX_TIMEOUT_MS, &n, why, sizeof why)) {
+      cli_err("run: %s %s: %s", name, v, why);
+      return false;
+    }
+    o->timeout_ms = n;
+    return true;
+  case OPT_BOUNDS:
+    if (!cli_parse_bounds(v, &o->config.bounds)) {
+      cli_err("run: --bounds must be guard or explicit, not %s", v);
+      return false;
+    }
     return true;
   }
   return false;
 }
 
-/* "; exported functions: a, b, c" for a missing export. */
-static void list_funcs(const twine_instance_t *inst, char *buf, size_t len) {
-  size_t n = twine_instance_export_count(inst), w = 0, shown = 0;
-  buf[0] = '\0';
-  for (size_t i = 0; i < n && shown < 10; i++) {
-    const char *name;
-    size_t nlen;
-    twine_extern_t ext;
-    if (twine_instance_export_at(inst, i, &name, &nlen, &ext) != TWINE_OK ||
-        ext.kind != TWINE_EXTERN_FUNC)
-      continue;
-    char esc[128];
-    cli_escape(name, nlen, esc, sizeof esc);
-    int k = snprintf(buf + w, len - w, "%s%s", shown ? ", " : "; exported "
-                                                              "functions: ",
-                     esc);
-    if (k < 0 || (size_t)k >= len - w) break;
-    w += (size_t)k;
-    shown++;
-  }
-  if (shown == 0) snprintf(buf, len, "; the module exports no functions");
+static bool exists(const char *path) {
+  struct stat st;
+  return *path && stat(path, &st) == 0;
 }
 
-static const char *extern_kind_name(twine_externkind_t k) {
-  switch (k) {
-  case TWINE_EXTERN_FUNC: return "a function";
-  case TWINE_EXTERN_TABLE: return "a table";
-  case TWINE_EXTERN_MEMORY: return "a memory";
-  case TWINE_EXTERN_GLOBAL: return "a global";
-  }
-  return "not a function";
+static bool ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), k = strlen(suffix);
+  return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-static int invoke(const run_args *ra, twine_instance_t *inst) {
-  char name[256];
-  cli_escape(ra->invoke, strlen(ra->invoke), name, sizeof name);
-  twine_extern_t ext;
-  twine_status_t st = twine_instance_export(inst, ra->invoke,
-                                            strlen(ra->invoke), &ext);
-  if (st != TWINE_OK) {
-    char funcs[512];
-    list_funcs(inst, funcs, sizeof funcs);
-    cli_err("%s: no export named \"%s\"%s", ra->module, name, funcs);
-    return CLI_EXIT_ERROR;
+/* Positional words start at argv[i]: pick the module and the rest. */
+static void take_positionals(cli_run_opts *o, int argc, char **argv, int i) {
+  int last = argc - 1;
+  /* Older form: --invoke NAME ARGS... MODULE, when argv[i] cannot be the
+   * module but the last word can. */
+  if (o->invoke && last > i && !exists(argv[i]) &&
+      (exists(argv[last]) || ends_with(argv[last], ".wasm"))) {
+    o->module = argv[last];
+    o->rest = argv + i;
+    o->nrest = last - i;
+    return;
   }
-  if (ext.kind != TWINE_EXTERN_FUNC) {
-    cli_err("%s: export \"%s\" is %s, not a function", ra->module, name,
-            extern_kind_name(ext.kind));
-    return CLI_EXIT_ERROR;
-  }
-  twine_functype_t ft;
-  twine_func_type(ext.of.func, &ft);
-  if ((size_t)ra->nargs != ft.nparams) {
-    char ty[512];
-    cli_format_functype(&ft, ty, sizeof ty);
-    cli_err("function \"%s\" %s takes %zu argument%s, got %d", name, ty,
-            ft.nparams, ft.nparams == 1 ? "" : "s", ra->nargs);
-    return CLI_EXIT_ERROR;
-  }
-  twine_val_t *args = calloc(ft.nparams ? ft.nparams : 1, sizeof *args);
-  twine_val_t *res = calloc(ft.nresults ? ft.nresults : 1, sizeof *res);
-  int rc = CLI_EXIT_ERROR;
-  if (!args || !res) {
+  o->module = argv[i];
+  o->rest = argv + i + 1;
+  o->nrest = argc - i - 1;
+}
+
+static void opts_free(cli_run_opts *o) {
+  if (!o) return;
+  for (int i = 0; i < o->ndirs; i++) free(o->dirs[i].host);
+  free(o->dirs);
+  free(o->envs);
+  free(o->listens);
+  memset(o, 0, sizeof *o);
+}
+
+/* Returns -1 to go on, or an exit code. */
+static int parse_args(int argc, char **argv, cli_run_opts *o) {
+  memset(o, 0, sizeof *o);
+  twine_config_default(&o->config);
+  /* Each option is at most one entry, so argc bounds every list. */
+  o->dirs = calloc((size_t)argc, sizeof *o->dirs);
+  o->envs = calloc((size_t)argc, sizeof *o->envs);
+  o->listens = calloc((size_t)argc, sizeof *o->listens);
+  if (!o->dirs || !o->envs || !o->listens) {
     cli_err("out of memory");
-    goto out;
+    return CLI_EXIT_ERROR;
   }
-  for (size_t i = 0; i < ft.nparams; i++) {
-    char why[128];
-    if (!cli_parse_value(ra->args[i], ft.params[i], &args[i], why,
-                         sizeof why)) {
-      cli_err("argument %zu of \"%s\" (%s): \"%s\" is %s", i + 1, name,
-              cli_valkind_name(ft.params[i]), ra->args[i], why);
-      goto out;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--")) {
+      if (i + 1 >= argc) break;
+      take_positionals(o, argc, argv, i + 1);
+      return -1;
     }
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      cli_help_run(stdout);
+      return CLI_EXIT_OK;
+    }
+    if (a[0] != '-' || a[1] == '\0') {
+      take_positionals(o, argc, argv, i);
+      return -1;
+    }
+    const char *value;
+    int k = find_option(a, &value);
+    if (k < 0) {
+      cli_err("run: unknown option %s (options go before the module path; "
+              "try 'twine run --help')",
+              a);
+      return CLI_EXIT_ERROR;
+    }
+    if (!value) {
+      if (i + 1 >= argc) {
+        cli_err("run: %s needs a value (%s %s)", options[k].name,
+                options[k].name, options[k].metavar);
+        return CLI_EXIT_ERROR;
+      }
+      value = argv[++i];
+    }
+    if (!apply(o, options[k].id, options[k].name, value))
+      return CLI_EXIT_ERROR;
   }
-  for (size_t i = 0; i < ft.nresults; i++) res[i].kind = ft.results[i];
-  twine_trap_t trap;
-  memset(&trap, 0, sizeof trap);
-  st = twine_func_call(ext.of.func, args, ft.nparams, res, ft.nresults, &trap);
-  if (guest_stopped(st, &trap, &rc)) goto out;
-  if (st != TWINE_OK) {
-    cli_err("calling \"%s\": %s", name, cli_status_name(st));
-    goto out;
-  }
-  for (size_t i = 0; i < ft.nresults; i++) {
-    char buf[128];
-    cli_format_value(&res[i], buf, sizeof buf);
-    printf("%s\n", buf);
-  }
-  rc = CLI_EXIT_OK;
-out:
-  free(args);
-  free(res);
-  return rc;
+  cli_err("run: missing module path (try 'twine run --help')");
+  return CLI_EXIT_ERROR;
 }
 
 int cli_cmd_run(int argc, char **argv) {
-  run_args ra;
-  int rc = parse_args(argc, argv, &ra);
-  if (rc >= 0) return rc;
-  rc = CLI_EXIT_ERROR;
-
-  uint8_t *bytes = NULL;
-  size_t len;
-  twine_engine_t *engine = NULL;
-  twine_module_t *mod = NULL;
-  twine_store_t *store = NULL;
-  if (!cli_read_module(ra.module, &bytes, &len)) goto out;
-
-  twine_config_t cfg;
-  twine_config_default(&cfg);
-  cfg.bounds = ra.bounds;
-  twine_status_t st = twine_engine_new(&cfg, &engine);
-  if (st != TWINE_OK) {
-    cli_err("cannot create the engine: %s", cli_status_name(st));
-    goto out;
-  }
-  twine_error_t err;
-  memset(&err, 0, sizeof err);
-  err.offset = SIZE_MAX;
-  st = twine_module_new(engine, bytes, len, &mod, &err);
-  if (st != TWINE_OK) {
-    cli_report_error(ra.module, st, &err, bytes, len);
-    goto out;
-  }
-  size_t nimports = twine_module_import_count(mod);
-  if (nimports > 0) {
-    report_imports(ra.module, mod, nimports);
-    goto out;
-  }
-  if ((st = twine_store_new(engine, &store)) != TWINE_OK) {
-    cli_err("cannot create a store: %s", cli_status_name(st));
-    goto out;
-  }
-  twine_instance_t *inst;
-  twine_trap_t trap;
-  memset(&trap, 0, sizeof trap);
-  st = twine_instance_new(store, mod, NULL, 0, &inst, &err, &trap);
-  if (guest_stopped(st, &trap, &rc)) goto out;
-  if (st != TWINE_OK) {
-    cli_report_error(ra.module, st, &err, NULL, 0);
-    goto out;
-  }
-  rc = ra.invoke ? invoke(&ra, inst) : CLI_EXIT_OK;
-out:
-  twine_store_free(store);
-  twine_module_free(mod);
-  twine_engine_free(engine);
-  free(bytes);
-  free(ra.args);
+  cli_run_opts o;
+  int rc = parse_args(argc, argv, &o);
+  if (rc < 0) rc = cli_run_exec(&o);
+  opts_free(&o);
   return rc;
 }

@@ -15,10 +15,12 @@ typedef struct cli_command {
 } cli_command;
 
 static const cli_command commands[] = {
-    {"run", "instantiate a module and invoke an exported function",
+    {"run", "run a WASI program or invoke an exported function",
      cli_cmd_run, cli_help_run},
     {"validate", "check that a module is well-formed and valid",
      cli_cmd_validate, cli_help_validate},
+    {"pfs", "protected files: keygen, encrypt, decrypt, info, verify, rekey",
+     cli_cmd_pfs, cli_help_pfs},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -35,7 +37,10 @@ static void usage(FILE *f) {
   fprintf(f, "  %-10s %s\n", "help", "help on a command (twine help run)");
   fprintf(f, "\n"
              "Run 'twine <command> --help' for the options of a command.\n"
-             "Exit status: 0 success; 1 usage, load or link error; 2 trap.\n");
+             "Exit status: 0 success; for run, the guest's exit code; 1 "
+             "usage, load or\n"
+             "link error; 124 run --timeout expired; 134 trap (see 'twine run "
+             "--help').\n");
 }
 
 static const cli_command *find_command(const char *name) {

@@ -170,6 +170,9 @@ bool tw_hc_holds(const tw_hc *hc, uint32_t handle);
 /* Counters for tests and benchmarks. */
 uint64_t tw_hc_calls(const tw_hc *hc);
 uint64_t tw_hc_violations(const tw_hc *hc);
+/* A one-line description of the latest violation (which call, which rule),
+ * NULL if there was none. Valid until the next call through hc. */
+const char *tw_hc_last_violation(const tw_hc *hc);
 
 /* ---- trusted stubs (one per host call in hostcalls.def) -------------------
  * Each returns TW_HE_OK, a WASI errno, or TW_HE_HOST. Out-parameters are
