@@ -66,6 +66,47 @@ static tw_wasi_errno lookup_path(tw_wasi_call *c, const tw_wasi_fd *f,
   return tw_wasi_resolve(c->w, f->handle, path, len, follow, t);
 }
 
+/* Copy in the guest path at [addr, addr+len) and resolve it from the
+ * directory descriptor f; on success t must be ended. */
+static tw_wasi_errno resolve_at(tw_wasi_call *c, const tw_wasi_fd *f,
+                                uint64_t addr, uint64_t len, int follow,
+                                tw_wasi_target *t) {
+  char *path;
+  size_t plen;
+  tw_wasi_errno r = tw_wasi_path_in(c, addr, len, &path, &plen);
+  if (r) return r;
+  r = lookup_path(c, f, path, plen, follow, t);
+  free(path);
+  return r;
+}
+
+/* Copy in and resolve (without following a final symlink) the two guest
+ * paths of link and rename; on success both targets must be ended. */
+static tw_wasi_errno lookup_two(tw_wasi_call *c, const tw_wasi_fd *fo,
+                                uint64_t o_addr, uint64_t o_len,
+                                const tw_wasi_fd *fn, uint64_t n_addr,
+                                uint64_t n_len, tw_wasi_target *to,
+                                tw_wasi_target *tn) {
+  char *po, *pn;
+  size_t lo, ln;
+  tw_wasi_errno r = tw_wasi_path_in(c, o_addr, o_len, &po, &lo);
+  if (r) return r;
+  if ((r = tw_wasi_path_in(c, n_addr, n_len, &pn, &ln))) {
+    free(po);
+    return r;
+  }
+  r = lookup_path(c, fo, po, lo, TW_WASI_NOFOLLOW, to);
+  free(po);
+  if (r) {
+    free(pn);
+    return r;
+  }
+  r = lookup_path(c, fn, pn, ln, TW_WASI_NOFOLLOW, tn);
+  free(pn);
+  if (r) tw_wasi_target_end(to);
+  return r;
+}
+
 /* The name of a new entry given with a trailing slash ("x/"): Linux says
  * EEXIST if something is there, else ENOENT, for link and symlink. */
 static tw_wasi_errno new_name_slash(tw_wasi *w, const tw_wasi_target *t) {
@@ -122,10 +163,7 @@ tw_wasi_errno tw_wasi_fn_path_open(tw_wasi_call *c, const uint64_t *a) {
   char *path;
   size_t plen;
   if ((r = tw_wasi_path_in(c, a[2], a[3], &path, &plen))) return r;
-  if (!tw_wasi_mem(c, a[8], 4)) {
-    free(path);
-    return TW_WE_FAULT;
-  }
+  if (!tw_wasi_mem(c, a[8], 4)) return TW_WE_FAULT;
   /* O_CREAT|O_EXCL never follows a symlink in the last component: an
    * existing symlink, dangling or not, is EEXIST. */
   bool creat_excl = (oflags & TW_WO_CREAT) && (oflags & TW_WO_EXCL);
@@ -189,13 +227,8 @@ tw_wasi_errno tw_wasi_fn_path_create_directory(tw_wasi_call *c,
   tw_wasi_errno r =
       tw_wasi_dir_get(c->w, a[0], TW_WR_PATH_CREATE_DIRECTORY, &f);
   if (r) return r;
-  char *path;
-  size_t plen;
-  if ((r = tw_wasi_path_in(c, a[1], a[2], &path, &plen))) return r;
   tw_wasi_target t;
-  r = lookup_path(c, f, path, plen, TW_WASI_NOFOLLOW, &t);
-  free(path);
-  if (r) return r;
+  if ((r = resolve_at(c, f, a[1], a[2], TW_WASI_NOFOLLOW, &t))) return r;
   tw_herr e = is_dot_name(&t) ? TW_WE_EXIST
                               : tw_hc_mkdir_at(c->w->hc, t.dir, t.name, t.len);
   tw_wasi_target_end(&t);
@@ -209,19 +242,11 @@ tw_wasi_errno tw_wasi_fn_path_filestat_get(tw_wasi_call *c,
   tw_wasi_fd *f;
   tw_wasi_errno r = tw_wasi_dir_get(c->w, a[0], TW_WR_PATH_FILESTAT_GET, &f);
   if (r) return r;
-  char *path;
-  size_t plen;
-  if ((r = tw_wasi_path_in(c, a[2], a[3], &path, &plen))) return r;
-  if (!tw_wasi_mem(c, a[4], TW_WSZ_FILESTAT)) {
-    free(path);
-    return TW_WE_FAULT;
-  }
+  if (!tw_wasi_mem(c, a[4], TW_WSZ_FILESTAT)) return TW_WE_FAULT;
   int follow = (a[1] & TW_WL_SYMLINK_FOLLOW) ? TW_WASI_FOLLOW
                                              : TW_WASI_FOLLOW_IF_SLASH;
   tw_wasi_target t;
-  r = lookup_path(c, f, path, plen, follow, &t);
-  free(path);
-  if (r) return r;
+  if ((r = resolve_at(c, f, a[2], a[3], follow, &t))) return r;
   tw_hstat st;
   tw_herr e = TW_HE_OK;
   if (t.have_stat) st = t.st;
@@ -244,15 +269,10 @@ tw_wasi_errno tw_wasi_fn_path_filestat_set_times(tw_wasi_call *c,
   tw_wasi_fd *f;
   if ((r = tw_wasi_dir_get(c->w, a[0], TW_WR_PATH_FILESTAT_SET_TIMES, &f)))
     return r;
-  char *path;
-  size_t plen;
-  if ((r = tw_wasi_path_in(c, a[2], a[3], &path, &plen))) return r;
   int follow = (a[1] & TW_WL_SYMLINK_FOLLOW) ? TW_WASI_FOLLOW
                                              : TW_WASI_FOLLOW_IF_SLASH;
   tw_wasi_target t;
-  r = lookup_path(c, f, path, plen, follow, &t);
-  free(path);
-  if (r) return r;
+  if ((r = resolve_at(c, f, a[2], a[3], follow, &t))) return r;
   tw_herr e = TW_HE_OK;
   if (t.slash) {
     tw_hstat st;
@@ -279,26 +299,8 @@ tw_wasi_errno tw_wasi_fn_path_link(tw_wasi_call *c, const uint64_t *a) {
   if ((r = tw_wasi_dir_get(w, a[4], TW_WR_PATH_LINK_TARGET, &fn))) return r;
   /* wasmtime refuses to follow a symlink for link (as linkat's default) */
   if (a[1] & TW_WL_SYMLINK_FOLLOW) return TW_WE_INVAL;
-  char *po, *pn;
-  size_t lo, ln;
-  if ((r = tw_wasi_path_in(c, a[2], a[3], &po, &lo))) return r;
-  if ((r = tw_wasi_path_in(c, a[5], a[6], &pn, &ln))) {
-    free(po);
-    return r;
-  }
   tw_wasi_target to, tn;
-  r = lookup_path(c, fo, po, lo, TW_WASI_NOFOLLOW, &to);
-  free(po);
-  if (r) {
-    free(pn);
-    return r;
-  }
-  r = lookup_path(c, fn, pn, ln, TW_WASI_NOFOLLOW, &tn);
-  free(pn);
-  if (r) {
-    tw_wasi_target_end(&to);
-    return r;
-  }
+  if ((r = lookup_two(c, fo, a[2], a[3], fn, a[5], a[6], &to, &tn))) return r;
   tw_herr e = TW_HE_OK;
   if (to.slash || is_dot_name(&to)) {
     /* "f/" is ENOTDIR; a directory cannot be linked (EPERM) */
@@ -321,17 +323,9 @@ tw_wasi_errno tw_wasi_fn_path_readlink(tw_wasi_call *c, const uint64_t *a) {
   tw_wasi_fd *f;
   tw_wasi_errno r = tw_wasi_dir_get(c->w, a[0], TW_WR_PATH_READLINK, &f);
   if (r) return r;
-  char *path;
-  size_t plen;
-  if ((r = tw_wasi_path_in(c, a[1], a[2], &path, &plen))) return r;
-  if (!tw_wasi_mem(c, a[3], a[4]) || !tw_wasi_mem(c, a[5], 4)) {
-    free(path);
-    return TW_WE_FAULT;
-  }
+  if (!tw_wasi_mem(c, a[3], a[4]) || !tw_wasi_mem(c, a[5], 4)) return TW_WE_FAULT;
   tw_wasi_target t;
-  r = lookup_path(c, f, path, plen, TW_WASI_FOLLOW_IF_SLASH, &t);
-  free(path);
-  if (r) return r;
+  if ((r = resolve_at(c, f, a[1], a[2], TW_WASI_FOLLOW_IF_SLASH, &t))) return r;
   char *buf = malloc(TW_HC_MAX_PATH);
   if (!buf) {
     tw_wasi_target_end(&t);
@@ -359,13 +353,8 @@ tw_wasi_errno tw_wasi_fn_path_remove_directory(tw_wasi_call *c,
   tw_wasi_errno r =
       tw_wasi_dir_get(c->w, a[0], TW_WR_PATH_REMOVE_DIRECTORY, &f);
   if (r) return r;
-  char *path;
-  size_t plen;
-  if ((r = tw_wasi_path_in(c, a[1], a[2], &path, &plen))) return r;
   tw_wasi_target t;
-  r = lookup_path(c, f, path, plen, TW_WASI_NOFOLLOW, &t);
-  free(path);
-  if (r) return r;
+  if ((r = resolve_at(c, f, a[1], a[2], TW_WASI_NOFOLLOW, &t))) return r;
   /* rmdir "." (also "d/.."): EINVAL as on Linux; never the start itself */
   tw_herr e = is_dot_name(&t)
                   ? TW_WE_INVAL
@@ -381,26 +370,8 @@ tw_wasi_errno tw_wasi_fn_path_rename(tw_wasi_call *c, const uint64_t *a) {
   tw_wasi_errno r = tw_wasi_dir_get(w, a[0], TW_WR_PATH_RENAME_SOURCE, &fo);
   if (r) return r;
   if ((r = tw_wasi_dir_get(w, a[3], TW_WR_PATH_RENAME_TARGET, &fn))) return r;
-  char *po, *pn;
-  size_t lo, ln;
-  if ((r = tw_wasi_path_in(c, a[1], a[2], &po, &lo))) return r;
-  if ((r = tw_wasi_path_in(c, a[4], a[5], &pn, &ln))) {
-    free(po);
-    return r;
-  }
   tw_wasi_target to, tn;
-  r = lookup_path(c, fo, po, lo, TW_WASI_NOFOLLOW, &to);
-  free(po);
-  if (r) {
-    free(pn);
-    return r;
-  }
-  r = lookup_path(c, fn, pn, ln, TW_WASI_NOFOLLOW, &tn);
-  free(pn);
-  if (r) {
-    tw_wasi_target_end(&to);
-    return r;
-  }
+  if ((r = lookup_two(c, fo, a[1], a[2], fn, a[4], a[5], &to, &tn))) return r;
   tw_herr e = TW_HE_OK;
   if (is_dot_name(&to) || is_dot_name(&tn)) {
     e = TW_WE_BUSY; /* Linux renaming "." or onto it */
@@ -458,13 +429,8 @@ tw_wasi_errno tw_wasi_fn_path_unlink_file(tw_wasi_call *c, const uint64_t *a) {
   tw_wasi_fd *f;
   tw_wasi_errno r = tw_wasi_dir_get(c->w, a[0], TW_WR_PATH_UNLINK_FILE, &f);
   if (r) return r;
-  char *path;
-  size_t plen;
-  if ((r = tw_wasi_path_in(c, a[1], a[2], &path, &plen))) return r;
   tw_wasi_target t;
-  r = lookup_path(c, f, path, plen, TW_WASI_NOFOLLOW, &t);
-  free(path);
-  if (r) return r;
+  if ((r = resolve_at(c, f, a[1], a[2], TW_WASI_NOFOLLOW, &t))) return r;
   tw_herr e = TW_HE_OK;
   if (is_dot_name(&t)) {
     e = TW_WE_ISDIR;

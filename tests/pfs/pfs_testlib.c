@@ -191,7 +191,7 @@ static bool buf_reserve(mf_buf *b, size_t n) {
 }
 
 static bool buf_write(mf_buf *b, uint64_t off, const uint8_t *d, size_t n) {
-  if (!buf_reserve(b, (size_t)off + n))
+  if (!buf_reserve(b, (size_t)off + n + 1)) /* never NULL, even for 0 bytes */
     return false;
   if (off > b->len)
     memset(b->p + b->len, 0, (size_t)off - b->len);
@@ -202,7 +202,7 @@ static bool buf_write(mf_buf *b, uint64_t off, const uint8_t *d, size_t n) {
 }
 
 static bool buf_trunc(mf_buf *b, uint64_t len) {
-  if (!buf_reserve(b, (size_t)len))
+  if (!buf_reserve(b, (size_t)len + 1))
     return false;
   if (len > b->len)
     memset(b->p + b->len, 0, (size_t)len - b->len);
