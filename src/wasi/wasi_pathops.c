@@ -160,9 +160,6 @@ tw_wasi_errno tw_wasi_fn_path_open(tw_wasi_call *c, const uint64_t *a) {
       (oflags & (TW_WO_CREAT | TW_WO_EXCL | TW_WO_TRUNC)))
     return TW_WE_INVAL;
 
-  char *path;
-  size_t plen;
-  if ((r = tw_wasi_path_in(c, a[2], a[3], &path, &plen))) return r;
   if (!tw_wasi_mem(c, a[8], 4)) return TW_WE_FAULT;
   /* O_CREAT|O_EXCL never follows a symlink in the last component: an
    * existing symlink, dangling or not, is EEXIST. */
@@ -171,9 +168,7 @@ tw_wasi_errno tw_wasi_fn_path_open(tw_wasi_call *c, const uint64_t *a) {
                : (dirflags & TW_WL_SYMLINK_FOLLOW) ? TW_WASI_FOLLOW
                                                    : TW_WASI_FOLLOW_IF_SLASH;
   tw_wasi_target t;
-  r = lookup_path(c, f, path, plen, follow, &t);
-  free(path);
-  if (r) return r;
+  if ((r = resolve_at(c, f, a[2], a[3], follow, &t))) return r;
 
   if ((oflags & TW_WO_CREAT) && (t.slash || is_dot_name(&t))) {
     tw_wasi_target_end(&t);
