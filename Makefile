@@ -54,7 +54,8 @@ test: build
 	ctest --test-dir $(BUILD) $(CTEST_OPTS)
 
 asan: deps
-	cmake -S . -B $(ASAN_BUILD) -DTWINE_SANITIZE=ON -DTWINE_INTERP_SWITCH=ON $(CMAKE_OPTS)
+	cmake -S . -B $(ASAN_BUILD) -DTWINE_SANITIZE=ON -DTWINE_INTERP_SWITCH=ON \
+	  -DTWINE_DEBIAN_SRC_DIR=$(abspath $(BUILD))/debian-src $(CMAKE_OPTS)
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	ctest --test-dir $(ASAN_BUILD) $(CTEST_OPTS)
 

@@ -379,10 +379,14 @@ twine_pfs_status twine_pfs_error(twine_pfs_file *f);
 twine_pfs_status twine_pfs_unlink(twine_pfs_mount *m, const char *host_path,
                                   const char *logical_path);
 
-/* Rename a protected file and re-bind it to new_logical: the header is
- * rewritten with the new path binding and committed durably, then the
- * host file is renamed and the anchor moved (the old path gets a
- * tombstone). Works whether or not the file is open. */
+/* Rename a protected file and re-bind it to new_logical, crash-safely in
+ * two durable commits around the host rename: (1) commit the intent (the
+ * old binding plus the pending new path), (2) rename the host file (on
+ * failure the intent is withdrawn), (3) commit the new binding and
+ * tombstone the old path's anchor. A crash in between leaves a file that
+ * opens under either path; that open settles the rename (completes it
+ * under the new path, abandons it under the old one) with a durable
+ * commit. Works whether or not the file is open. */
 twine_pfs_status twine_pfs_rename(twine_pfs_mount *m, const char *old_host,
                                   const char *old_logical,
                                   const char *new_host,

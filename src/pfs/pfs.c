@@ -187,7 +187,7 @@ static twine_pfs_status create_file(tw_pfs_inode *ino, const char *logical,
   tw_pfs_hdr *h = &ino->hdr;
   memset(h, 0, sizeof *h);
   memcpy(h->path_hash, path_hash, 32);
-  twine_pfs_status s = tw_pfs_anchor_check(m, h, false);
+  twine_pfs_status s = tw_pfs_anchor_check(m, h, path_hash, false);
   if (s != TWINE_PFS_OK)
     return s;
   if ((s = tw_pfs_random(h->uuid, 16)) != TWINE_PFS_OK)
@@ -204,7 +204,22 @@ static twine_pfs_status create_file(tw_pfs_inode *ino, const char *logical,
   return tw_pfs_commit(ino, ino->dur == TWINE_PFS_DUR_COMMIT);
 }
 
-static twine_pfs_status load_file(tw_pfs_inode *ino, const uint8_t path_hash[32]) {
+static void set_logical(tw_pfs_hdr *h, const char *logical, const uint8_t path_hash[32]) {
+  memcpy(h->path_hash, path_hash, 32);
+  memset(h->path, 0, sizeof h->path);
+  h->path_len = (uint16_t)strlen(logical);
+  memcpy(h->path, logical, h->path_len);
+}
+
+/* Open an existing file. A header may carry a pending rename (flag RENAME:
+ * a crash hit pfs_rename between its two commits); it then opens under
+ * either path, and the open settles it at once: under the target the
+ * rename is completed, under the old path it is abandoned; the record of
+ * the path given up is tombstoned. Like a journal rollback (which must be
+ * followed by the re-stamp), this commits during open and so needs write
+ * access to the host file even for RDONLY. */
+static twine_pfs_status load_file(tw_pfs_inode *ino, const char *logical,
+                                  const uint8_t path_hash[32]) {
   twine_pfs_mount *m = ino->m;
   bool recovered = false;
   twine_pfs_status s = tw_pfs_recover(ino, &recovered);
@@ -224,19 +239,35 @@ static twine_pfs_status load_file(tw_pfs_inode *ino, const uint8_t path_hash[32]
       (s = tw_pfs_hdr_open(ino->gcm, ino->stage, ino->kdk, ino->kdk_len,
                            &ino->hdr)) != TWINE_PFS_OK)
     return s;
-  if (!tw_cry_ct_equal(ino->hdr.path_hash, path_hash, 32))
+  tw_pfs_hdr *h = &ino->hdr;
+  bool primary = tw_cry_ct_equal(h->path_hash, path_hash, 32);
+  bool pending = (h->flags & TW_PFS_HF_RENAME) != 0;
+  if (!primary && !(pending && tw_cry_ct_equal(h->rename_to, path_hash, 32)))
     return TWINE_PFS_WRONG_PATH;
   ino->phys_len = hsize / TW_PFS_NODE;
-  if (ino->phys_len < tw_pfs_phys_end(ino->hdr.size))
+  if (ino->phys_len < tw_pfs_phys_end(h->size))
     return TWINE_PFS_CORRUPTED;
-  if ((s = tw_pfs_anchor_check(m, &ino->hdr, true)) != TWINE_PFS_OK ||
-      (s = tw_pfs_anchor_update(m, &ino->hdr, false)) != TWINE_PFS_OK)
+  if ((s = tw_pfs_anchor_check(m, h, path_hash, true)) != TWINE_PFS_OK ||
+      (s = tw_pfs_anchor_update(m, h, false)) != TWINE_PFS_OK)
     return s;
-  if (recovered) { /* re-stamp: the aborted base_gen + 1 must never pass */
-    ino->restamp = true;
-    ino->hdr_dirty = true;
-    s = tw_pfs_commit(ino, true);
+  if (!recovered && !pending)
+    return TWINE_PFS_OK;
+  if (!ino->writable && (s = reopen_writable(ino)) != TWINE_PFS_OK)
+    return s;
+  uint8_t gone[32];
+  if (pending) {
+    memcpy(gone, primary ? h->rename_to : h->path_hash, 32);
+    if (!primary)
+      set_logical(h, logical, path_hash);
+    h->flags &= ~TW_PFS_HF_RENAME;
+    memset(h->rename_to, 0, sizeof h->rename_to);
   }
+  /* re-stamp after a rollback: the aborted base_gen + 1 must never pass */
+  ino->restamp = recovered;
+  ino->hdr_dirty = true;
+  s = tw_pfs_commit(ino, true);
+  if (s == TWINE_PFS_OK && pending)
+    s = tw_pfs_anchor_drop(m, gone, h->uuid);
   return s;
 }
 
@@ -307,7 +338,7 @@ static twine_pfs_status open_locked(twine_pfs_mount *m, const char *host_path,
   else if (created || (hi.size == 0 && (flags & TWINE_PFS_CREAT)))
     s = create_file(ino, logical, path_hash);
   else
-    s = load_file(ino, path_hash);
+    s = load_file(ino, logical, path_hash);
   if (s != TWINE_PFS_OK) {
     inode_free(ino);
     return s;
@@ -479,6 +510,7 @@ static twine_pfs_status pwrite_locked(tw_pfs_inode *ino, const uint8_t *buf,
     size_t in = (size_t)(o % TW_PFS_NODE), n = TW_PFS_NODE - in;
     if (n > len - done)
       n = len - done;
+    /* cache half dirty: commit (with barriers if the file is DUR_COMMIT) */
     if (ino->ndirty * 2 > ino->nframes && (s = tw_pfs_commit(ino, false)) != TWINE_PFS_OK)
       return s;
     tw_pfs_frame *fr;
@@ -690,9 +722,11 @@ twine_pfs_status twine_pfs_error(twine_pfs_file *f) {
 
 /* ---- names ------------------------------------------------------------------- */
 
-static void mark_unlinked(twine_pfs_mount *m, const char *host_path) {
+/* Mark the open inodes of host_path (other than `keep`) as removed. */
+static void mark_unlinked(twine_pfs_mount *m, const char *host_path,
+                          const tw_pfs_inode *keep) {
   for (tw_pfs_inode *i = m->inodes; i; i = i->next)
-    if (!i->unlinked && strcmp(i->host_path, host_path) == 0) {
+    if (i != keep && !i->unlinked && strcmp(i->host_path, host_path) == 0) {
       i->unlinked = true;
       if (i->j_open) {
         m->cfg.io->close(m->cfg.io_ctx, i->jh);
@@ -717,7 +751,7 @@ twine_pfs_status twine_pfs_unlink(twine_pfs_mount *m, const char *host_path,
   s = tw_pfs_io_status(e);
   if (s == TWINE_PFS_OK) {
     m->cfg.io->unlink(m->cfg.io_ctx, jp); /* usually absent */
-    mark_unlinked(m, host_path);
+    mark_unlinked(m, host_path, NULL);
     if (m->cfg.anchor && m->cfg.anchor->ops->tombstone(m->cfg.anchor->ctx, ph) != 0)
       s = TWINE_PFS_EHOST;
   }
@@ -746,37 +780,51 @@ twine_pfs_status twine_pfs_rename(twine_pfs_mount *m, const char *old_host,
   if ((s = twine_pfs_open(m, old_host, old_logical, TWINE_PFS_RDWR, NULL, &f)) != TWINE_PFS_OK)
     goto out;
   tw_pfs_inode *ino = f->ino;
+  tw_pfs_hdr *h = &ino->hdr;
   pthread_mutex_lock(&m->mx);
   pthread_rwlock_wrlock(&ino->rw);
-  mark_unlinked(m, new_host); /* a replaced open file keeps its own data */
-  twine_pfs_anchor *a = m->cfg.anchor;
-  if (a && a->ops->move(a->ctx, oph, nph) != 0)
-    s = TWINE_PFS_EHOST;
-  if (s == TWINE_PFS_OK) {
-    tw_pfs_hdr *h = &ino->hdr;
-    memcpy(h->path_hash, nph, 32);
-    memset(h->path, 0, sizeof h->path);
-    h->path_len = (uint16_t)strlen(new_logical);
-    memcpy(h->path, new_logical, h->path_len);
-    ino->hdr_dirty = true;
-    s = tw_pfs_commit(ino, ino->dur == TWINE_PFS_DUR_COMMIT);
-  }
+  mark_unlinked(m, new_host, ino); /* a replaced open file keeps its own data */
+  /* (1) Commit the intent: still bound to the old path, plus the pending
+   * target (flag RENAME). From here on the file opens under either path,
+   * wherever a crash leaves the host file; that open settles the rename
+   * (load_file). The anchor record stays under the old path. */
+  h->flags |= TW_PFS_HF_RENAME;
+  memcpy(h->rename_to, nph, 32);
+  ino->hdr_dirty = true;
+  s = tw_pfs_commit(ino, false);
+  /* (2) The host rename. If it fails, the intent is withdrawn. */
   if (s == TWINE_PFS_OK) {
     int e = m->cfg.io->rename(m->cfg.io_ctx, old_host, new_host);
-    if (e != 0)
-      s = tw_pfs_fail(ino, tw_pfs_io_status(e));
+    if (e != 0) {
+      s = tw_pfs_io_status(e);
+      h->flags &= ~TW_PFS_HF_RENAME;
+      memset(h->rename_to, 0, sizeof h->rename_to);
+      ino->hdr_dirty = true;
+      tw_pfs_commit(ino, false);
+    }
   }
+  /* (3) The journal follows the host file (it is empty after a commit). */
   if (s == TWINE_PFS_OK) {
     if (ino->j_open) {
       m->cfg.io->close(m->cfg.io_ctx, ino->jh);
       ino->j_open = false;
     }
-    m->cfg.io->unlink(m->cfg.io_ctx, ino->jpath); /* empty after the commit */
+    m->cfg.io->unlink(m->cfg.io_ctx, ino->jpath);
     free(ino->host_path);
     free(ino->jpath);
     ino->host_path = nh;
     ino->jpath = nj;
     nh = nj = NULL;
+  }
+  /* (4) Bind to the new path only; the old path's record is tombstoned. */
+  if (s == TWINE_PFS_OK) {
+    set_logical(h, new_logical, nph);
+    h->flags &= ~TW_PFS_HF_RENAME;
+    memset(h->rename_to, 0, sizeof h->rename_to);
+    ino->hdr_dirty = true;
+    s = tw_pfs_commit(ino, false);
+    if (s == TWINE_PFS_OK)
+      s = tw_pfs_anchor_drop(m, oph, h->uuid);
   }
   pthread_rwlock_unlock(&ino->rw);
   pthread_mutex_unlock(&m->mx);

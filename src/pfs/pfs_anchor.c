@@ -7,6 +7,12 @@
  * gen > A.gen, or gen == A.gen with meta_tag == A.tag -> accept; else
  * ROLLBACK. On creation: a live record means the host removed the file
  * -> ROLLBACK. After acceptance and after every commit A := (uuid, gen, tag).
+ * The record checked is the one of the logical path being opened. While a
+ * rename is pending (header flag RENAME, see pfs_rename) the file is bound
+ * to its old path and records are kept under that path only; opened under
+ * the target, the target's record is used only if it is this file's (a
+ * completed rename), else the old path's. Resolving a rename tombstones
+ * the record of the path given up (tw_pfs_anchor_drop).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,12 +20,15 @@
 #include "pfs/pfs_int.h"
 
 twine_pfs_status tw_pfs_anchor_check(twine_pfs_mount *m, const tw_pfs_hdr *h,
-                                     bool exists) {
+                                     const uint8_t key[32], bool exists) {
   twine_pfs_anchor *a = m->cfg.anchor;
   if (!a)
     return TWINE_PFS_OK;
   twine_pfs_anchor_rec r;
-  int rc = a->ops->get(a->ctx, h->path_hash, &r);
+  int rc = a->ops->get(a->ctx, key, &r);
+  if (exists && (h->flags & TW_PFS_HF_RENAME) && memcmp(key, h->path_hash, 32) != 0 &&
+      (rc == 1 || (rc == 0 && (r.tombstone || memcmp(r.file_uuid, h->uuid, 16) != 0))))
+    rc = a->ops->get(a->ctx, h->path_hash, &r); /* pending: the old path's record */
   if (rc == 1)
     return TWINE_PFS_OK;
   if (rc != 0)
@@ -48,6 +57,23 @@ twine_pfs_status tw_pfs_anchor_update(twine_pfs_mount *m, const tw_pfs_hdr *h,
   if (a->ops->put(a->ctx, h->path_hash, &r) != 0)
     return TWINE_PFS_EHOST;
   if (durable && a->ops->sync && a->ops->sync(a->ctx) != 0)
+    return TWINE_PFS_EHOST;
+  return TWINE_PFS_OK;
+}
+
+twine_pfs_status tw_pfs_anchor_drop(twine_pfs_mount *m, const uint8_t key[32],
+                                    const uint8_t uuid[16]) {
+  twine_pfs_anchor *a = m->cfg.anchor;
+  if (!a)
+    return TWINE_PFS_OK;
+  twine_pfs_anchor_rec r;
+  int rc = a->ops->get(a->ctx, key, &r);
+  if (rc != 0 && rc != 1)
+    return TWINE_PFS_EHOST;
+  if (rc == 0 && !r.tombstone && memcmp(r.file_uuid, uuid, 16) == 0 &&
+      a->ops->tombstone(a->ctx, key) != 0)
+    return TWINE_PFS_EHOST;
+  if (a->ops->sync && a->ops->sync(a->ctx) != 0)
     return TWINE_PFS_EHOST;
   return TWINE_PFS_OK;
 }

@@ -10,7 +10,11 @@
  * into the private staging buffer and decrypted from there into the frame,
  * never from host-shared memory; a node failing authentication leaves no
  * plaintext behind. Sequential misses read ahead up to READAHEAD nodes of
- * the same MHT run in one preadv.
+ * the same MHT run in one preadv. Coherence with the tree: a clean frame
+ * remembers the entry it was verified against (or sealed under) and is
+ * served only while its parent entry still equals it; a stale frame (and
+ * its cached subtree) is dropped and the node reloaded, so a node that a
+ * truncate turned into a hole always reads as zeros.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +49,8 @@ static void evict(tw_pfs_inode *ino, tw_pfs_frame *f) {
     ino->ndirty--;
   f->kind = TW_PFS_K_EMPTY;
   f->parent = NULL;
-  f->dirty = f->ref = f->on_disk = 0;
+  f->dirty = f->ref = 0;
+  memset(f->ent, 0, sizeof f->ent);
   f->pins = 0;
 }
 
@@ -105,14 +110,14 @@ static tw_pfs_frame *alloc_frame(tw_pfs_inode *ino) {
 }
 
 static void install(tw_pfs_inode *ino, tw_pfs_frame *f, int kind, uint64_t idx,
-                    tw_pfs_frame *parent, bool on_disk) {
+                    tw_pfs_frame *parent, const uint8_t ent[TW_PFS_ENTRY]) {
   f->kind = (uint8_t)kind;
   f->idx = idx;
   f->parent = parent;
   f->pins = 0;
   f->dirty = 0;
   f->ref = 1;
-  f->on_disk = on_disk;
+  memcpy(f->ent, ent, TW_PFS_ENTRY);
   uint32_t b = bucket(ino, kind, idx);
   f->hnext = ino->hash[b];
   ino->hash[b] = f;
@@ -159,13 +164,46 @@ static uint32_t readahead_run(tw_pfs_inode *ino, uint64_t d, const uint8_t *pbuf
   return n;
 }
 
+static bool descends_from(const tw_pfs_frame *g, const tw_pfs_frame *a) {
+  for (g = g->parent; g; g = g->parent)
+    if (g == a)
+      return true;
+  return false;
+}
+
+/* Drop a stale clean frame and its cached subtree (clean too: a dirty
+ * node has dirty ancestors). False if something in it is still in use. */
+static bool drop_stale(tw_pfs_inode *ino, tw_pfs_frame *f) {
+  bool progress = f->pins > 0;
+  while (f->pins > 0 && progress) {
+    progress = false;
+    for (uint32_t i = 0; i < ino->nframes; i++) {
+      tw_pfs_frame *g = &ino->frames[i];
+      if (g->kind != TW_PFS_K_EMPTY && g->pins == 0 && !g->dirty &&
+          descends_from(g, f)) {
+        evict(ino, g);
+        progress = true;
+      }
+    }
+  }
+  if (f->pins > 0)
+    return false;
+  evict(ino, f);
+  return true;
+}
+
 twine_pfs_status tw_pfs_get(tw_pfs_inode *ino, int kind, uint64_t idx,
                             unsigned flags, tw_pfs_frame **out) {
+  static const uint8_t hole[TW_PFS_ENTRY];
   tw_pfs_frame *f = lookup(ino, kind, idx), *parent = NULL;
   if (f) {
-    f->ref = 1;
-    *out = f;
-    return TWINE_PFS_OK;
+    if (f->dirty || memcmp(f->ent, tw_pfs_entry_ptr(ino, f), TW_PFS_ENTRY) == 0) {
+      f->ref = 1;
+      *out = f;
+      return TWINE_PFS_OK;
+    }
+    if (!drop_stale(ino, f))
+      return tw_pfs_fail(ino, TWINE_PFS_CORRUPTED); /* cannot happen */
   }
   twine_pfs_status s;
   uint64_t pidx;
@@ -178,7 +216,7 @@ twine_pfs_status tw_pfs_get(tw_pfs_inode *ino, int kind, uint64_t idx,
   }
   f = alloc_frame(ino);
   if (!f && (flags & TW_PFS_G_EXCL) && ino->ndirty > 0) {
-    s = tw_pfs_commit(ino, false);
+    s = tw_pfs_commit(ino, false); /* durable if the file is DUR_COMMIT */
     if (s != TWINE_PFS_OK)
       goto fail;
     f = alloc_frame(ino);
@@ -189,12 +227,17 @@ twine_pfs_status tw_pfs_get(tw_pfs_inode *ino, int kind, uint64_t idx,
   }
   const uint8_t *entry = parent ? parent->buf + (size_t)slot * TW_PFS_ENTRY : ino->hdr.root;
   if (tw_pfs_is_zero(entry, TW_PFS_ENTRY) || (flags & TW_PFS_G_NOFILL)) {
+    /* A hole, or a node the caller overwrites whole and marks dirty at
+     * once: zeros, recorded as verified against a hole (so a clean
+     * zero-filled frame of a stored node is never served as that node). */
     memset(f->buf, 0, TW_PFS_NODE);
-    install(ino, f, kind, idx, parent, !tw_pfs_is_zero(entry, TW_PFS_ENTRY));
+    install(ino, f, kind, idx, parent, hole);
     *out = f;
     return TWINE_PFS_OK;
   }
-  uint32_t run = kind == TW_PFS_K_DATA ? readahead_run(ino, idx, parent->buf) : 1;
+  uint32_t run = kind == TW_PFS_K_DATA && !(flags & TW_PFS_G_NORA)
+                     ? readahead_run(ino, idx, parent->buf)
+                     : 1;
   uint64_t phys = tw_pfs_node_phys(kind, idx);
   if (phys + run > ino->phys_len) {
     s = phys >= ino->phys_len ? TWINE_PFS_CORRUPTED : TWINE_PFS_OK;
@@ -213,10 +256,14 @@ twine_pfs_status tw_pfs_get(tw_pfs_inode *ino, int kind, uint64_t idx,
   }
   if (s != TWINE_PFS_OK)
     goto fail;
-  install(ino, f, kind, idx, parent, true);
+  install(ino, f, kind, idx, parent, entry);
   if (kind == TW_PFS_K_DATA)
     ino->last_miss = idx;
-  /* Read-ahead nodes: decrypted now, kept only if authentic. */
+  /* Read-ahead nodes: decrypted now, kept only if authentic. f is pinned
+   * meanwhile: CLOCK would otherwise evict it (it is clean and unpinned)
+   * when the cache is full of dirty or pinned frames, and hand its buffer
+   * to a read-ahead node. */
+  f->pins++;
   for (uint32_t k = 1; k < run; k++) {
     uint64_t d = idx + k;
     tw_pfs_frame *g = alloc_frame(ino);
@@ -230,9 +277,10 @@ twine_pfs_status tw_pfs_get(tw_pfs_inode *ino, int kind, uint64_t idx,
       break; /* reported if and when that node is actually needed */
     }
     parent->pins++;
-    install(ino, g, kind, d, parent, true);
+    install(ino, g, kind, d, parent, e);
     ino->last_miss = d;
   }
+  f->pins--;
   *out = f;
   return TWINE_PFS_OK;
 fail:

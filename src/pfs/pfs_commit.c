@@ -11,7 +11,15 @@
  * (4) the header (generation + 1) is written; B3;
  * (5) the host file shrinks if the file did; (6) the journal is emptied
  *     (no sync needed); (7) the anchor is advanced.
- * Barriers are fdatasync calls, issued only when `durable` (DUR_COMMIT).
+ * Barriers are fdatasync calls. Every commit of a DUR_COMMIT file issues
+ * them (also when the cache or clear_cache forces a commit): a commit
+ * overwrites nodes of the last durable state in place, and without B1 the
+ * undo images, without B2/B3 the new header, could be lost to a power
+ * failure while those overwrites survive. DUR_NONE files never sync.
+ * Journal coverage: every slot of the committed physical extent (below
+ * base_phys) that the commit writes is journaled, whatever the frame's
+ * history in memory (e.g. a node cut by a truncate and written again in
+ * the same commit is still referenced by the committed tree).
  * Any failure is sticky: the in-memory tree is then half-updated.
  */
 #include <stdlib.h>
@@ -69,7 +77,7 @@ static twine_pfs_status write_journal(tw_pfs_inode *ino, uint32_t n,
   for (uint32_t i = 0; i < n; i++) {
     tw_pfs_frame *f = ino->work[i];
     uint64_t phys = tw_pfs_node_phys(f->kind, f->idx);
-    if (f->on_disk && phys < base_phys)
+    if (phys < base_phys)
       img[cnt++] = phys;
   }
   if (!ino->j_open) {
@@ -161,10 +169,11 @@ static twine_pfs_status write_nodes(tw_pfs_inode *ino, uint32_t n) {
       break;
     if (k == 0)
       run_start = phys;
-    uint8_t *out = ino->stage + (size_t)k * TW_PFS_NODE;
-    s = tw_pfs_node_seal(ino, f->kind, f->idx, f->buf, out, tw_pfs_entry_ptr(ino, f));
+    uint8_t *out = ino->stage + (size_t)k * TW_PFS_NODE, *entry = tw_pfs_entry_ptr(ino, f);
+    s = tw_pfs_node_seal(ino, f->kind, f->idx, f->buf, out, entry);
     if (s != TWINE_PFS_OK)
       return s;
+    memcpy(f->ent, entry, TW_PFS_ENTRY); /* the clean content's entry */
     iov[k].base = out;
     iov[k].len = TW_PFS_NODE;
     k++;
@@ -180,6 +189,8 @@ twine_pfs_status tw_pfs_commit(tw_pfs_inode *ino, bool durable) {
     return TWINE_PFS_OK;
   if (!ino->writable)
     return TWINE_PFS_EBADF;
+  if (ino->dur == TWINE_PFS_DUR_COMMIT)
+    durable = true;
   if (ino->unlinked)
     durable = false;
   uint32_t n = 0;
@@ -217,10 +228,8 @@ twine_pfs_status tw_pfs_commit(tw_pfs_inode *ino, bool durable) {
   ino->phys_len = new_phys;
   if (ino->j_open && (s = tw_pfs_io_truncate(ino, ino->jh, 0)) != TWINE_PFS_OK)
     goto fail;
-  for (uint32_t i = 0; i < n; i++) {
+  for (uint32_t i = 0; i < n; i++)
     ino->work[i]->dirty = 0;
-    ino->work[i]->on_disk = 1;
-  }
   ino->ndirty = 0;
   ino->hdr_dirty = false;
   if (!ino->unlinked &&

@@ -45,7 +45,7 @@ twine_pfs_status tw_pfs_hdr_parse_plain(const uint8_t *node, tw_pfs_hdr *h) {
       !tw_pfs_is_zero(node + TW_PFS_H_RSV, TW_PFS_H_PLAIN - TW_PFS_H_RSV))
     return TWINE_PFS_CORRUPTED;
   h->flags = tw_pfs_ld32(node + TW_PFS_H_FLAGS);
-  if (h->flags & ~TW_PFS_HF_INLINE)
+  if (h->flags & ~(TW_PFS_HF_INLINE | TW_PFS_HF_RENAME))
     return TWINE_PFS_CORRUPTED;
   memcpy(h->uuid, node + TW_PFS_H_UUID, 16);
   memcpy(h->kdk_id, node + TW_PFS_H_KDKID, 16);
@@ -69,7 +69,11 @@ static twine_pfs_status parse_enc(const uint8_t *p, tw_pfs_hdr *h) {
   if (memchr(p + TW_PFS_H_PATH, 0, h->path_len) ||
       !tw_pfs_is_zero(p + TW_PFS_H_PATH + h->path_len,
                       TWINE_PFS_MAX_PATH - h->path_len) ||
-      !tw_pfs_is_zero(p + TW_PFS_H_RSV2, TW_PFS_H_INLINE - TW_PFS_H_RSV2))
+      !tw_pfs_is_zero(p + TW_PFS_H_RSV2, TW_PFS_H_RENTO - TW_PFS_H_RSV2))
+    return TWINE_PFS_CORRUPTED;
+  /* rename_to: a non-zero target hash if and only if RENAME is set */
+  memcpy(h->rename_to, p + TW_PFS_H_RENTO, 32);
+  if (tw_pfs_is_zero(h->rename_to, 32) != !(h->flags & TW_PFS_HF_RENAME))
     return TWINE_PFS_CORRUPTED;
   memcpy(h->path, p + TW_PFS_H_PATH, h->path_len);
   h->path[h->path_len] = 0;
@@ -138,6 +142,8 @@ twine_pfs_status tw_pfs_hdr_seal(tw_cry_gcm *g, tw_pfs_hdr *h,
   tw_pfs_st64(node + TW_PFS_H_SIZE, h->size);
   memcpy(node + TW_PFS_H_ROOTKEY, h->root, TW_PFS_ENTRY);
   memcpy(node + TW_PFS_H_PHASH, h->path_hash, 32);
+  if (h->flags & TW_PFS_HF_RENAME)
+    memcpy(node + TW_PFS_H_RENTO, h->rename_to, 32);
   tw_pfs_st64(node + TW_PFS_H_MTIME, h->mtime_ns);
   tw_pfs_st16(node + TW_PFS_H_PLEN, h->path_len);
   memcpy(node + TW_PFS_H_PATH, h->path, h->path_len);

@@ -46,6 +46,7 @@
 #define TW_PFS_MINOR 0
 #define TW_PFS_SUITE_AES128GCM_HKDF 1
 #define TW_PFS_HF_INLINE 0x1u
+#define TW_PFS_HF_RENAME 0x2u /* a rename to rename_to is pending (pfs_rename) */
 
 enum {
   /* plaintext part, all of it AAD of the metadata GCM (meta_tag zeroed) */
@@ -72,7 +73,8 @@ enum {
   TW_PFS_H_MTIME = 200,     /* u64  */
   TW_PFS_H_PLEN = 208,      /* u16  */
   TW_PFS_H_PATH = 210,      /* [766] */
-  TW_PFS_H_RSV2 = 976,      /* [48] zero */
+  TW_PFS_H_RSV2 = 976,      /* [16] zero */
+  TW_PFS_H_RENTO = 992,     /* [32] target path_hash if RENAME, else 0 */
   TW_PFS_H_INLINE = 1024    /* [INLINE_MAX] */
 };
 
@@ -85,6 +87,7 @@ typedef struct tw_pfs_hdr {
   uint64_t size;
   uint8_t root[TW_PFS_ENTRY]; /* key 16 ‖ tag 16 of MHT 0 */
   uint8_t path_hash[32];
+  uint8_t rename_to[32];      /* with TW_PFS_HF_RENAME: the pending target */
   uint64_t mtime_ns;
   uint16_t path_len;
   char path[TWINE_PFS_MAX_PATH + 1];
@@ -119,7 +122,12 @@ typedef struct tw_pfs_frame {
   uint8_t kind;                /* TW_PFS_K_*                               */
   uint8_t dirty;
   uint8_t ref;                 /* CLOCK reference bit                      */
-  uint8_t on_disk;             /* loaded from a stored (non-hole) node     */
+  /* The parent entry (key ‖ tag, all zero for a hole) the clean content
+   * was verified against or sealed under. A clean frame is served only
+   * while its entry in the tree still equals this; otherwise it is stale
+   * (the tree changed under it, e.g. a truncate turned it into a hole)
+   * and is dropped and reloaded. Meaningless while dirty. */
+  uint8_t ent[TW_PFS_ENTRY];
 } tw_pfs_frame;
 
 typedef struct tw_pfs_inode tw_pfs_inode;
@@ -297,6 +305,7 @@ void tw_pfs_cache_free(tw_pfs_inode *ino);
  * miss does not read or decrypt it (the frame starts zeroed). */
 #define TW_PFS_G_EXCL 1u
 #define TW_PFS_G_NOFILL 2u
+#define TW_PFS_G_NORA 4u /* no read-ahead (the tree is about to change) */
 twine_pfs_status tw_pfs_get(tw_pfs_inode *ino, int kind, uint64_t idx,
                             unsigned flags, tw_pfs_frame **out);
 /* Mark a frame and its ancestors dirty (and the header). */
@@ -312,8 +321,11 @@ void tw_pfs_cache_drop_clean(tw_pfs_inode *ino);
 
 /* ---- commit and journal (pfs_commit.c) -------------------------------------- */
 
-/* Write every dirty node and the header as one atomic commit. durable:
- * barriers B1..B3 (DUR_COMMIT). Needs rw exclusive. */
+/* Write every dirty node and the header as one atomic commit, with
+ * barriers B1..B3 if `durable` or the file is DUR_COMMIT: every commit of
+ * a DUR_COMMIT file overwrites nodes of the last durable state in place,
+ * so none may skip them (cache-pressure commits included). Needs rw
+ * exclusive. */
 twine_pfs_status tw_pfs_commit(tw_pfs_inode *ino, bool durable);
 /* Journal host path for a file. NULL on allocation failure. */
 char *tw_pfs_journal_path(const char *host_path);
@@ -334,11 +346,19 @@ twine_pfs_status tw_pfs_recover(tw_pfs_inode *ino, bool *recovered);
 /* ---- anchors (pfs_anchor.c) -------------------------------------------------- */
 
 /* Check an existing file (exists = true) or a creation against the anchor
- * store of the mount; ROLLBACK if refused. */
+ * store of the mount, using the record under `key` (the path_hash of the
+ * logical path being opened; for a pending rename opened under its target,
+ * see pfs_anchor.c); ROLLBACK if refused. */
 twine_pfs_status tw_pfs_anchor_check(twine_pfs_mount *m, const tw_pfs_hdr *h,
-                                     bool exists);
+                                     const uint8_t key[32], bool exists);
+/* A := (uuid, gen, tag) under h->path_hash; durable: then call the
+ * store's sync. */
 twine_pfs_status tw_pfs_anchor_update(twine_pfs_mount *m, const tw_pfs_hdr *h,
                                       bool durable);
+/* Tombstone the record under key if it is live and belongs to uuid (a
+ * binding this file gave up); then sync the store. */
+twine_pfs_status tw_pfs_anchor_drop(twine_pfs_mount *m, const uint8_t key[32],
+                                    const uint8_t uuid[16]);
 
 /* ---- size changes (pfs_size.c) ---------------------------------------------- */
 

@@ -37,7 +37,7 @@ static twine_pfs_status reinline(tw_pfs_inode *ino, uint64_t size) {
   tw_pfs_hdr *h = &ino->hdr;
   if (size > 0) {
     tw_pfs_frame *f;
-    twine_pfs_status s = tw_pfs_get(ino, TW_PFS_K_DATA, 0, X, &f);
+    twine_pfs_status s = tw_pfs_get(ino, TW_PFS_K_DATA, 0, X | TW_PFS_G_NORA, &f);
     if (s != TWINE_PFS_OK)
       return s;
     memcpy(h->inl, f->buf, (size_t)size);
@@ -81,12 +81,13 @@ static twine_pfs_status shrink(tw_pfs_inode *ino, uint64_t size) {
     return reinline(ino, size);
   uint64_t dold = (h->size - 1) / TW_PFS_NODE, mold = dold / TW_PFS_DPM;
   uint64_t dnew = (size - 1) / TW_PFS_NODE, mnew = dnew / TW_PFS_DPM;
-  tw_pfs_cache_drop_beyond(ino, true, dnew, mnew);
   /* Zero the tail of the new last node (it may hold cut bytes); loaded
-   * while the old size still applies. */
+   * while the old size still applies, without read-ahead (the nodes after
+   * it are about to become holes), and before the drop below so that
+   * nothing beyond the new end is cached afterwards. */
   if (size % TW_PFS_NODE) {
     tw_pfs_frame *f;
-    if ((s = tw_pfs_get(ino, TW_PFS_K_DATA, dnew, X, &f)) != TWINE_PFS_OK)
+    if ((s = tw_pfs_get(ino, TW_PFS_K_DATA, dnew, X | TW_PFS_G_NORA, &f)) != TWINE_PFS_OK)
       return s;
     size_t from = (size_t)(size % TW_PFS_NODE);
     if (!tw_pfs_is_zero(f->buf + from, TW_PFS_NODE - from)) {
@@ -94,6 +95,7 @@ static twine_pfs_status shrink(tw_pfs_inode *ino, uint64_t size) {
       tw_pfs_mark_dirty(ino, f);
     }
   }
+  tw_pfs_cache_drop_beyond(ino, true, dnew, mnew);
   /* Data slots of MHT mnew beyond dnew. */
   uint64_t dend = dold < (mnew + 1) * TW_PFS_DPM - 1 ? dold : (mnew + 1) * TW_PFS_DPM - 1;
   for (uint64_t d = dnew + 1; d <= dend; d++)

@@ -5,11 +5,9 @@
  * Input: byte 0 = flags (bit 0: open RDWR and write+close, bit 1: the rest
  * is split in two at byte 1..2 (u16) into the file and its journal
  * "<file>.pfsj", bit 2: a PROCESS anchor store). The library must never
- * crash, leak or return bytes of an unauthenticated node; since the input
- * has no valid tags, any open that succeeds must be for a file the fuzzer
- * could not have forged: with this fixed key that means the open must fail,
- * unless the bytes are a journal replay of ... nothing, so: open succeeding
- * is reported as a finding.
+ * crash (ASan/UBSan), leak memory or host handles, or hang. Seeds: valid
+ * protected files under the harness key (tp_key_a, mount "mount-a", logical
+ * path "f"), so mutations reach the code behind the header check.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +47,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint32_t of = (flags & 1) ? TWINE_PFS_RDWR : TWINE_PFS_RDONLY;
     twine_pfs_status s = twine_pfs_open(m, "/f", "f", of, NULL, &f);
     if (s == TWINE_PFS_OK) {
-      /* No input can carry valid tags under tp_key_a: an accepted open
-       * means something unauthenticated was trusted. */
       uint8_t buf[4096];
       size_t n = 0;
       uint64_t sz = 0;
@@ -61,8 +57,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       if (flags & 1)
         twine_pfs_pwrite(f, "x", 1, 0, &n);
       twine_pfs_close(f);
-      if (sz > 0 || flen > 0)
-        abort();
     }
     if (twine_pfs_mount_free(m) != TWINE_PFS_OK)
       abort(); /* a handle leaked */

@@ -36,9 +36,18 @@ typedef struct fault {
   long arm;     /* crash when the counter reaches this (0 = never) */
   long count;   /* calls since arming */
   int crashed;
+  /* power-loss bookkeeping (F5 test): handles of journals, and what the
+   * last barrier made durable of the journal and of the main header */
+  uint64_t jhandles[8];
+  int njh;
+  int track;
 } fault;
 
 static fault g_fault;
+static uint8_t *g_jsnap;
+static size_t g_jsnap_len;
+static int g_jsnap_exists;
+static uint8_t g_hsnap[TW_PFS_NODE];
 
 static int dead(void) {
   if (g_fault.crashed)
@@ -50,9 +59,17 @@ static int dead(void) {
   return 0;
 }
 
+static void snap_sync(uint64_t h);
+
 static int f_open(void *c, const char *p, uint32_t fl, uint64_t *h, twine_pfs_host_info *i) {
   (void)c;
-  return dead() ? 29 : g_fault.base->open(NULL, p, fl, h, i);
+  if (dead())
+    return 29;
+  int e = g_fault.base->open(NULL, p, fl, h, i);
+  size_t n = strlen(p);
+  if (e == 0 && n > 5 && strcmp(p + n - 5, ".pfsj") == 0 && g_fault.njh < 8)
+    g_fault.jhandles[g_fault.njh++] = *h;
+  return e;
 }
 static int f_close(void *c, uint64_t h) {
   (void)c;
@@ -68,11 +85,21 @@ static int f_pwritev(void *c, uint64_t h, const twine_pfs_iovec *v, uint32_t n, 
 }
 static int f_fdatasync(void *c, uint64_t h) {
   (void)c;
-  return dead() ? 29 : g_fault.base->fdatasync(NULL, h);
+  if (dead())
+    return 29;
+  int e = g_fault.base->fdatasync(NULL, h);
+  if (e == 0)
+    snap_sync(h);
+  return e;
 }
 static int f_fsync(void *c, uint64_t h) {
   (void)c;
-  return dead() ? 29 : g_fault.base->fsync(NULL, h);
+  if (dead())
+    return 29;
+  int e = g_fault.base->fsync(NULL, h);
+  if (e == 0)
+    snap_sync(h);
+  return e;
 }
 static int f_ftruncate(void *c, uint64_t h, uint64_t l) {
   (void)c;
@@ -134,6 +161,10 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   (void)state;
+  g_fault.track = 0;
+  g_fault.njh = 0;
+  free(g_jsnap);
+  g_jsnap = NULL;
   char cmd[400];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
   return system(cmd) == 0 ? 0 : -1;
@@ -174,6 +205,83 @@ static void flip_byte(const char *path, uint64_t off) {
   b ^= 0x40;
   assert_int_equal(pwrite(fd, &b, 1, (off_t)off), 1);
   close(fd);
+}
+
+/* ---- a power-loss model for one file ---------------------------------------------
+ *
+ * While g_fault.track is set, each barrier on the journal snapshots the
+ * journal file, and each barrier on the main file snapshots its header
+ * node. power_loss() then keeps every write to data and MHT nodes but
+ * loses everything the journal and the header got since their last
+ * barrier: one legal outcome of a power failure (any subset of unsynced
+ * writes may survive). */
+
+
+static uint8_t *slurp(const char *path, size_t *len) {
+  FILE *fp = fopen(path, "rb");
+  if (!fp) {
+    *len = 0;
+    return NULL;
+  }
+  fseek(fp, 0, SEEK_END);
+  long n = ftell(fp);
+  fseek(fp, 0, SEEK_SET);
+  uint8_t *b = malloc((size_t)n + 1);
+  assert_int_equal(fread(b, 1, (size_t)n, fp), (size_t)n);
+  fclose(fp);
+  *len = (size_t)n;
+  return b;
+}
+
+static void snap_journal(void) {
+  char jp[600];
+  snprintf(jp, sizeof jp, "%s.pfsj", g_path);
+  free(g_jsnap);
+  g_jsnap = slurp(jp, &g_jsnap_len);
+  g_jsnap_exists = g_jsnap != NULL;
+}
+
+static void snap_header(void) {
+  int fd = open(g_path, O_RDONLY);
+  assert_true(fd >= 0);
+  assert_int_equal(pread(fd, g_hsnap, TW_PFS_NODE, 0), (ssize_t)TW_PFS_NODE);
+  close(fd);
+}
+
+static void snap_sync(uint64_t h) {
+  if (!g_fault.track)
+    return;
+  for (int i = 0; i < g_fault.njh; i++)
+    if (g_fault.jhandles[i] == h) {
+      snap_journal();
+      return;
+    }
+  snap_header();
+}
+
+static void track_start(void) {
+  snap_journal();
+  snap_header();
+  g_fault.track = 1;
+}
+
+static void power_loss(void) {
+  char jp[600];
+  snprintf(jp, sizeof jp, "%s.pfsj", g_path);
+  unlink(jp);
+  if (g_jsnap_exists) {
+    FILE *fp = fopen(jp, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(g_jsnap, 1, g_jsnap_len, fp), g_jsnap_len);
+    fclose(fp);
+  }
+  int fd = open(g_path, O_RDWR);
+  assert_true(fd >= 0);
+  assert_int_equal(pwrite(fd, g_hsnap, TW_PFS_NODE, 0), (ssize_t)TW_PFS_NODE);
+  close(fd);
+  g_fault.track = 0;
+  free(g_jsnap);
+  g_jsnap = NULL;
 }
 
 /* ---- tests -------------------------------------------------------------------- */
@@ -597,6 +705,313 @@ static void test_crash_every_io(void **state) {
   crash_run(1);
 }
 
+/* ---- regressions of the tests/pfs findings (notes/pfs-findings.md) -------------- */
+
+static twine_pfs_file *create_with(twine_pfs_mount *m, const char *host, const char *logical,
+                                   const uint8_t *content, uint64_t size) {
+  twine_pfs_file *f;
+  size_t n;
+  unlink(host);
+  assert_int_equal(twine_pfs_open(m, host, logical, TWINE_PFS_RDWR | TWINE_PFS_CREAT, NULL, &f),
+                   TWINE_PFS_OK);
+  if (size)
+    assert_int_equal(twine_pfs_pwrite(f, content, size, 0, &n), TWINE_PFS_OK);
+  return f;
+}
+
+/* F1: a truncate that reads the new last node must not leave read-ahead
+ * frames of the cut nodes behind, and more generally a cached clean frame
+ * whose tree entry changed (here: became a hole) is never served. */
+static void test_f1_truncate_no_stale_frames(void **state) {
+  (void)state;
+  const uint64_t size0 = 10 * NODE;
+  uint8_t *shadow = calloc(1, size0 + 8 * NODE);
+  fill(shadow, 0, size0, 31);
+  twine_pfs_mount *m = mount_with(&g_key, NULL, 0);
+  twine_pfs_file *f = create_with(m, g_path, "/f1", shadow, size0);
+  uint8_t b;
+  size_t n;
+  /* the directed sequence of the finding */
+  assert_int_equal(twine_pfs_clear_cache(f), TWINE_PFS_OK);
+  assert_int_equal(twine_pfs_pread(f, &b, 1, 3 * NODE, &n), TWINE_PFS_OK);
+  assert_int_equal(twine_pfs_set_size(f, 4 * NODE + 5), TWINE_PFS_OK);
+  memset(shadow + 4 * NODE + 5, 0, size0 - (4 * NODE + 5));
+  b = 0x5a;
+  assert_int_equal(twine_pfs_pwrite(f, &b, 1, 5 * NODE + 100, &n), TWINE_PFS_OK);
+  shadow[5 * NODE + 100] = 0x5a;
+  check_file(f, shadow, 5 * NODE + 101);
+  /* the same with a node-aligned cut (no tail to zero) and a later regrow */
+  assert_int_equal(twine_pfs_sync(f, TWINE_PFS_SYNC_DATA), TWINE_PFS_OK);
+  assert_int_equal(twine_pfs_pwrite(f, shadow, size0, 0, &n), TWINE_PFS_OK);
+  fill(shadow, 0, size0, 31);
+  assert_int_equal(twine_pfs_close(f), TWINE_PFS_OK);
+  assert_int_equal(twine_pfs_open(m, g_path, "/f1", TWINE_PFS_RDWR, NULL, &f), TWINE_PFS_OK);
+  assert_int_equal(twine_pfs_pread(f, &b, 1, 2 * NODE, &n), TWINE_PFS_OK);
+  assert_int_equal(twine_pfs_pread(f, &b, 1, 3 * NODE, &n), TWINE_PFS_OK); /* read-ahead */
+  assert_int_equal(twine_pfs_set_size(f, 4 * NODE), TWINE_PFS_OK);
+  assert_int_equal(twine_pfs_set_size(f, size0), TWINE_PFS_OK);
+  memset(shadow + 4 * NODE, 0, size0 - 4 * NODE);
+  check_file(f, shadow, size0);
+
+  /* White box: cache node 2, then turn its entry into a hole behind the
+   * cache's back. The stale clean frame must not be served. */
+  fill(shadow, 0, size0, 32);
+  assert_int_equal(twine_pfs_pwrite(f, shadow, size0, 0, &n), TWINE_PFS_OK);
+  assert_int_equal(twine_pfs_sync(f, TWINE_PFS_SYNC_DATA), TWINE_PFS_OK);
+  assert_int_equal(twine_pfs_pread(f, &b, 1, 2 * NODE, &n), TWINE_PFS_OK);
+  tw_pfs_inode *ino = f->ino;
+  pthread_rwlock_wrlock(&ino->rw);
+  tw_pfs_frame *mf, *df;
+  assert_int_equal(tw_pfs_get(ino, TW_PFS_K_MHT, 0, TW_PFS_G_EXCL, &mf), TWINE_PFS_OK);
+  memset(mf->buf + 2 * TW_PFS_ENTRY, 0, TW_PFS_ENTRY);
+  tw_pfs_mark_dirty(ino, mf);
+  assert_int_equal(tw_pfs_get(ino, TW_PFS_K_DATA, 2, TW_PFS_G_EXCL, &df), TWINE_PFS_OK);
+  uint8_t zero[TW_PFS_NODE];
+  memset(zero, 0, sizeof zero);
+  assert_memory_equal(df->buf, zero, TW_PFS_NODE);
+  pthread_rwlock_unlock(&ino->rw);
+  memset(shadow + 2 * NODE, 0, NODE);
+  check_file(f, shadow, size0);
+  assert_int_equal(twine_pfs_close(f), TWINE_PFS_OK);
+  assert_int_equal(twine_pfs_open(m, g_path, "/f1", TWINE_PFS_RDONLY, NULL, &f), TWINE_PFS_OK);
+  check_file(f, shadow, size0);
+  assert_int_equal(twine_pfs_close(f), TWINE_PFS_OK);
+  assert_int_equal(twine_pfs_mount_free(m), TWINE_PFS_OK);
+  free(shadow);
+}
+
+/* F2: with the smallest cache mostly dirty, a sequential miss reads ahead;
+ * the requested node must stay the one returned (it used to be evicted by
+ * its own read-ahead and its buffer reused for another node). */
+static void test_f2_readahead_keeps_requested_frame(void **state) {
+  (void)state;
+  const uint64_t size = 3 * MHT_SPAN + 7 * NODE;
+  uint8_t *shadow = malloc(size), *buf = malloc(4 * NODE), *w = malloc(2 * NODE);
+  fill(shadow, 0, size, 41);
+  twine_pfs_mount *m = mount_with(&g_key, NULL, TWINE_PFS_CACHE_MIN);
+  twine_pfs_file *f = create_with(m, g_path, "/f2", shadow, size);
+  assert_int_equal(twine_pfs_close(f), TWINE_PFS_OK);
+  assert_int_equal(twine_pfs_open(m, g_path, "/f2", TWINE_PFS_RDWR, NULL, &f), TWINE_PFS_OK);
+  uint64_t rng = 12345, cursor = 0;
+  size_t n;
+  for (int i = 0; i < 6000; i++) {
+    rng = rng * 6364136223846793005u + 1442695040888963407u;
+    uint64_t r = rng >> 17;
+    if (r % 5 < 2) { /* dirty a few nodes anywhere */
+      uint64_t off = (r >> 4) % (size - 2 * NODE);
+      size_t len = (size_t)((r >> 24) % (2 * NODE)) + 1;
+      fill(w, off, len, (unsigned)(i & 0xff));
+      assert_int_equal(twine_pfs_pwrite(f, w, len, off, &n), TWINE_PFS_OK);
+      memcpy(shadow + off, w, len);
+    } else { /* a sequential reader */
+      size_t len = (size_t)((r >> 8) % (3 * NODE)) + 1;
+      if (cursor + len > size)
+        cursor = (r >> 30) % (size / 2);
+      assert_int_equal(twine_pfs_pread(f, buf, len, cursor, &n), TWINE_PFS_OK);
+      assert_int_equal(n, len);
+      assert_memory_equal(buf, shadow + cursor, len);
+      cursor += len;
+    }
+  }
+  assert_int_equal(twine_pfs_close(f), TWINE_PFS_OK);
+
+  /* White box, deterministic: every frame but one is pinned, then a
+   * sequential miss with read-ahead. CLOCK may only take the free frame
+   * for the requested node; the read-ahead must not evict it. */
+  assert_int_equal(twine_pfs_open(m, g_path, "/f2", TWINE_PFS_RDONLY, NULL, &f), TWINE_PFS_OK);
+  tw_pfs_inode *ino = f->ino;
+  pthread_rwlock_wrlock(&ino->rw);
+  tw_pfs_frame *held[TWINE_PFS_CACHE_MIN], *fr;
+  uint32_t nheld = 0;
+  assert_int_equal(ino->nframes, TWINE_PFS_CACHE_MIN);
+  for (uint64_t d = 0; d + 2 < TWINE_PFS_CACHE_MIN; d++) {
+    assert_int_equal(tw_pfs_get(ino, TW_PFS_K_DATA, d, TW_PFS_G_EXCL | TW_PFS_G_NORA, &fr),
+                     TWINE_PFS_OK);
+    held[nheld++] = fr;
+  }
+  assert_int_equal(tw_pfs_get(ino, TW_PFS_K_MHT, 0, TW_PFS_G_EXCL, &fr), TWINE_PFS_OK);
+  held[nheld++] = fr; /* 15 frames in use, one free */
+  for (uint32_t i = 0; i < nheld; i++)
+    held[i]->pins++;
+  const uint64_t d = TWINE_PFS_CACHE_MIN - 2; /* last_miss + 1: sequential */
+  assert_int_equal(tw_pfs_get(ino, TW_PFS_K_DATA, d, TW_PFS_G_EXCL, &fr), TWINE_PFS_OK);
+  assert_int_equal(fr->kind, TW_PFS_K_DATA);
+  assert_int_equal(fr->idx, d);
+  assert_memory_equal(fr->buf, shadow + d * NODE, NODE);
+  for (uint32_t i = 0; i < nheld; i++)
+    held[i]->pins--;
+  pthread_rwlock_unlock(&ino->rw);
+  check_file(f, shadow, size);
+  assert_int_equal(twine_pfs_close(f), TWINE_PFS_OK);
+  assert_int_equal(twine_pfs_mount_free(m), TWINE_PFS_OK);
+  free(shadow);
+  free(buf);
+  free(w);
+}
+
+/* F3: shrink, then grow back over the cut region, in one commit: the slots
+ * of the committed tree that the commit overwrites must be journaled even
+ * though they are holes in memory. Crash after every I/O call k. */
+static void test_f3_shrink_regrow_journal(void **state) {
+  (void)state;
+  const uint64_t size0 = MHT_SPAN + 16 * NODE + 100, cut = 3 * NODE + 7;
+  const uint64_t woff = MHT_SPAN + 10 * NODE + 5, wlen = 2 * NODE;
+  uint8_t *oldc = malloc(size0), *newc = calloc(1, size0), *buf = malloc(size0 + 1);
+  fill(oldc, 0, size0, 51);
+  memcpy(newc, oldc, cut);
+  fill(newc + woff, woff, wlen, 52);
+  const uint64_t size1 = woff + wlen;
+  int saw_old = 0, saw_new = 0;
+  long k;
+  for (k = 1;; k++) {
+    twine_pfs_anchor *a = NULL;
+    assert_int_equal(twine_pfs_anchor_process_new(&a), TWINE_PFS_OK);
+    twine_pfs_mount *m = mount_with(&g_key, a, 0);
+    size_t n;
+    twine_pfs_file *f = create_with(m, g_path, "/f3", oldc, size0);
+    assert_int_equal(twine_pfs_close(f), TWINE_PFS_OK);
+    assert_int_equal(twine_pfs_open(m, g_path, "/f3", TWINE_PFS_RDWR, NULL, &f), TWINE_PFS_OK);
+    assert_int_equal(twine_pfs_set_size(f, cut), TWINE_PFS_OK);
+    assert_int_equal(twine_pfs_pwrite(f, newc + woff, wlen, woff, &n), TWINE_PFS_OK);
+    g_fault.arm = k;
+    g_fault.count = 0;
+    g_fault.crashed = 0;
+    twine_pfs_status s = twine_pfs_close(f);
+    int crashed = g_fault.crashed;
+    g_fault.arm = 0;
+    g_fault.crashed = 0;
+    if (!crashed)
+      assert_int_equal(s, TWINE_PFS_OK);
+    assert_int_equal(twine_pfs_open(m, g_path, "/f3", TWINE_PFS_RDONLY, NULL, &f), TWINE_PFS_OK);
+    uint64_t size = 0;
+    assert_int_equal(twine_pfs_get_size(f, &size), TWINE_PFS_OK);
+    assert_true(size == size0 || size == size1);
+    assert_int_equal(twine_pfs_pread(f, buf, size0 + 1, 0, &n), TWINE_PFS_OK);
+    assert_int_equal(n, size);
+    if (size == size0) {
+      assert_memory_equal(buf, oldc, size0);
+      saw_old++;
+    } else {
+      assert_memory_equal(buf, newc, size1);
+      saw_new++;
+    }
+    assert_int_equal(twine_pfs_close(f), TWINE_PFS_OK);
+    assert_int_equal(twine_pfs_mount_free(m), TWINE_PFS_OK);
+    twine_pfs_anchor_free(a);
+    if (!crashed)
+      break;
+  }
+  assert_true(saw_old > 0 && saw_new > 0);
+  free(oldc);
+  free(newc);
+  free(buf);
+}
+
+/* F4: a crash at any I/O call of pfs_rename leaves the file openable under
+ * the old host name with the old logical path, or under the new host name
+ * with the new one; a pending rename also opens under the target path
+ * and is then completed. With a PROCESS anchor (same process). */
+static void test_f4_rename_crash(void **state) {
+  (void)state;
+  const uint64_t size = 5 * NODE + 3;
+  uint8_t *c = malloc(size), *buf = malloc(size + 1);
+  fill(c, 0, size, 61);
+  int at_new = 0, via_target = 0;
+  long k;
+  for (k = 1;; k++) {
+    twine_pfs_anchor *a = NULL;
+    assert_int_equal(twine_pfs_anchor_process_new(&a), TWINE_PFS_OK);
+    twine_pfs_mount *m = mount_with(&g_key, a, 0);
+    unlink(g_path2);
+    twine_pfs_file *f = create_with(m, g_path, "/a", c, size);
+    assert_int_equal(twine_pfs_close(f), TWINE_PFS_OK);
+    g_fault.arm = k;
+    g_fault.count = 0;
+    g_fault.crashed = 0;
+    twine_pfs_status s = twine_pfs_rename(m, g_path, "/a", g_path2, "/b");
+    int crashed = g_fault.crashed;
+    g_fault.arm = 0;
+    g_fault.crashed = 0;
+    if (!crashed)
+      assert_int_equal(s, TWINE_PFS_OK);
+    const char *host = g_path, *logical = "/a", *other = "/b";
+    if (access(g_path2, F_OK) == 0) {
+      host = g_path2;
+      logical = "/b";
+      other = "/a";
+      at_new++;
+    } else if (k % 2 == 0) {
+      /* try the target path on the old host file: opens iff the rename's
+       * first commit landed, and completes the rename */
+      s = twine_pfs_open(m, g_path, "/b", TWINE_PFS_RDONLY, NULL, &f);
+      if (s == TWINE_PFS_OK) {
+        via_target++;
+        logical = "/b";
+        other = "/a";
+        twine_pfs_close(f);
+      } else {
+        assert_int_equal(s, TWINE_PFS_WRONG_PATH);
+      }
+    }
+    size_t n;
+    assert_int_equal(twine_pfs_open(m, host, logical, TWINE_PFS_RDONLY, NULL, &f), TWINE_PFS_OK);
+    assert_int_equal(twine_pfs_pread(f, buf, size + 1, 0, &n), TWINE_PFS_OK);
+    assert_int_equal(n, size);
+    assert_memory_equal(buf, c, size);
+    assert_int_equal(twine_pfs_close(f), TWINE_PFS_OK);
+    /* settled: the other logical path no longer opens this file */
+    s = twine_pfs_open(m, host, other, TWINE_PFS_RDONLY, NULL, &f);
+    assert_true(s == TWINE_PFS_WRONG_PATH || s == TWINE_PFS_ROLLBACK);
+    assert_int_equal(twine_pfs_open(m, host, logical, TWINE_PFS_RDWR, NULL, &f), TWINE_PFS_OK);
+    assert_int_equal(twine_pfs_pwrite(f, "x", 1, 0, &n), TWINE_PFS_OK);
+    assert_int_equal(twine_pfs_close(f), TWINE_PFS_OK);
+    assert_int_equal(twine_pfs_mount_free(m), TWINE_PFS_OK);
+    twine_pfs_anchor_free(a);
+    if (!crashed)
+      break;
+  }
+  assert_true(at_new > 0 && via_target > 0);
+  free(c);
+  free(buf);
+}
+
+/* F5: a DUR_COMMIT file whose cache forces intermediate commits: after a
+ * power loss that keeps every node write but loses what the journal and
+ * the header got since their last barrier, the file opens and every node
+ * is either old or new (the intermediate commits had no barriers). */
+static void test_f5_power_loss_cache_commits(void **state) {
+  (void)state;
+  const uint64_t nodes = 40, size = nodes * NODE;
+  uint8_t *oldc = malloc(size), *newc = malloc(size), *buf = malloc(size + 1);
+  fill(oldc, 0, size, 71);
+  fill(newc, 0, size, 72);
+  for (uint64_t stop = 1; stop <= 30; stop += 3) {
+    twine_pfs_mount *m = mount_with(&g_key, NULL, TWINE_PFS_CACHE_MIN);
+    twine_pfs_file *f = create_with(m, g_path, "/f5", oldc, size);
+    assert_int_equal(twine_pfs_close(f), TWINE_PFS_OK);
+    assert_int_equal(twine_pfs_open(m, g_path, "/f5", TWINE_PFS_RDWR, NULL, &f), TWINE_PFS_OK);
+    track_start();
+    size_t n;
+    for (uint64_t d = 0; d < stop; d++)
+      assert_int_equal(twine_pfs_pwrite(f, newc + d * NODE, NODE, d * NODE, &n), TWINE_PFS_OK);
+    g_fault.crashed = 1; /* the process dies, then the power fails */
+    twine_pfs_close(f);
+    power_loss();
+    g_fault.crashed = 0;
+    assert_int_equal(twine_pfs_open(m, g_path, "/f5", TWINE_PFS_RDONLY, NULL, &f), TWINE_PFS_OK);
+    assert_int_equal(twine_pfs_pread(f, buf, size + 1, 0, &n), TWINE_PFS_OK);
+    assert_int_equal(n, size);
+    for (uint64_t d = 0; d < nodes; d++)
+      assert_true(memcmp(buf + d * NODE, oldc + d * NODE, NODE) == 0 ||
+                  (d < stop && memcmp(buf + d * NODE, newc + d * NODE, NODE) == 0));
+    assert_int_equal(twine_pfs_close(f), TWINE_PFS_OK);
+    assert_int_equal(twine_pfs_mount_free(m), TWINE_PFS_OK);
+  }
+  free(oldc);
+  free(newc);
+  free(buf);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_status_names),
@@ -608,6 +1023,11 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_rollback_process_anchor, setup, teardown),
       cmocka_unit_test_setup_teardown(test_shared_and_small_cache, setup, teardown),
       cmocka_unit_test_setup_teardown(test_crash_every_io, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_f1_truncate_no_stale_frames, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_f2_readahead_keeps_requested_frame, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_f3_shrink_regrow_journal, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_f4_rename_crash, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_f5_power_loss_cache_commits, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
