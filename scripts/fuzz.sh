@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# fuzz.sh - build the libFuzzer target with clang-19 (ASan + UBSan) and run
-# it over the seed corpus for a while.
+# fuzz.sh - build a libFuzzer target with clang-19 (ASan + UBSan) and run
+# it over its seed corpus for a while.
 #
-#   scripts/fuzz.sh [SECONDS]        default: $FUZZ_SECONDS or 600
+#   scripts/fuzz.sh [SECONDS [TARGET]]   default: $FUZZ_SECONDS or 600 s;
+#                                        TARGET fuzz_module (load,
+#                                        instantiate, call) or fuzz_pfs
+#                                        (open + read protected files)
 #
 # Environment:
 #   FUZZ_BUILD   build directory            (default: build-fuzz)
@@ -17,6 +20,12 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-${FUZZ_SECONDS:-600}}
+target=${2:-fuzz_module}
+case "$target" in
+  fuzz_module) seeds_target=fuzz_seeds; seeds=seeds; corpus=corpus ;;
+  fuzz_pfs) seeds_target=fuzz_pfs_seeds; seeds=pfs-seeds; corpus=pfs-corpus ;;
+  *) echo "fuzz.sh: unknown target $target (fuzz_module, fuzz_pfs)" >&2; exit 2 ;;
+esac
 build=${FUZZ_BUILD:-$root/build-fuzz}
 jobs=${FUZZ_JOBS:-1}
 werror=OFF
@@ -28,7 +37,7 @@ command -v "$CC" >/dev/null || { echo "fuzz.sh: $CC not found (scripts/install-d
 cmake -S "$root" -B "$build" -DCMAKE_C_COMPILER="$CC" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DTWINE_FUZZ=ON -DTWINE_SANITIZE=ON -DTWINE_WERROR="$werror" >/dev/null
-cmake --build "$build" --target fuzz_module fuzz_seeds -j "$(nproc)"
+cmake --build "$build" --target "$target" "$seeds_target" -j "$(nproc)"
 
 # Symbolized stack traces in crash reports (llvm-19 is not on PATH).
 if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ] && [ -x /usr/lib/llvm-19/bin/llvm-symbolizer ]; then
@@ -36,12 +45,12 @@ if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ] && [ -x /usr/lib/llvm-19/bin/llvm-symboliz
 fi
 
 fdir=$build/tests/fuzz
-mkdir -p "$fdir/corpus" "$fdir/artifacts"
-echo "fuzz.sh: fuzzing for ${secs}s with $jobs job(s); corpus $fdir/corpus, seeds $fdir/seeds"
+mkdir -p "$fdir/$corpus" "$fdir/artifacts"
+echo "fuzz.sh: $target for ${secs}s with $jobs job(s); corpus $fdir/$corpus, seeds $fdir/$seeds"
 args=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=4096
       -print_final_stats=1 -artifact_prefix="$fdir/artifacts/")
 if [ "$jobs" -gt 1 ]; then
   args+=(-jobs="$jobs" -workers="$jobs")
 fi
 # shellcheck disable=SC2086
-exec "$fdir/fuzz_module" "${args[@]}" ${FUZZ_ARGS:-} "$fdir/corpus" "$fdir/seeds"
+exec "$fdir/$target" "${args[@]}" ${FUZZ_ARGS:-} "$fdir/$corpus" "$fdir/$seeds"

@@ -6,8 +6,13 @@
  * (page cache dropped with posix_fadvise(DONTNEED), fresh PFS mount).
  * Prints MB/s, the ratio protected/plain (>1 = protected slower), and for
  * the protected runs the syncs and host bytes written per logical byte
- * (counted by a wrapper around the I/O table).
- *   pfs_bench [DIR] [SIZE_MIB] [RANDOM_OPS]
+ * (counted by a wrapper around the I/O table), then a profile of each
+ * protected run in the spirit of the Twine paper's IPFS analysis: wall time
+ * in node/journal crypto and in copies + zeroing of node buffers (counters
+ * the PFS sources keep when built with TW_PFS_PROFILE, as here), in host
+ * I/O calls (timed by the wrapper), and the rest (cache, tree, locks,
+ * bookkeeping).
+ *   pfs_bench [DIR] [SIZE_MIB] [RANDOM_OPS] [CACHE_FRAMES]
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,38 +21,81 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pfs/pfs_int.h"
 #include "twine/pfs.h"
 
 static const twine_pfs_io_ops *px;
-static uint64_t n_syncs, n_written;
+static uint64_t n_syncs, n_written, io_ns, sync_ns;
+
+static uint64_t ns_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+/* Time a host call into io_ns. */
+#define TIMED(...)                                                               \
+  do {                                                                           \
+    uint64_t t0_ = ns_now();                                                     \
+    __VA_ARGS__;                                                                 \
+    io_ns += ns_now() - t0_;                                                     \
+  } while (0)
 
 static int c_open(void *c, const char *p, uint32_t f, uint64_t *h, twine_pfs_host_info *i) {
-  return px->open(c, p, f, h, i);
+  int r;
+  TIMED(r = px->open(c, p, f, h, i));
+  return r;
 }
-static int c_close(void *c, uint64_t h) { return px->close(c, h); }
+static int c_close(void *c, uint64_t h) {
+  int r;
+  TIMED(r = px->close(c, h));
+  return r;
+}
 static int c_preadv(void *c, uint64_t h, const twine_pfs_iovec *v, uint32_t n, uint64_t o,
                     size_t *d) {
-  return px->preadv(c, h, v, n, o, d);
+  int r;
+  TIMED(r = px->preadv(c, h, v, n, o, d));
+  return r;
 }
 static int c_pwritev(void *c, uint64_t h, const twine_pfs_iovec *v, uint32_t n, uint64_t o,
                      size_t *d) {
-  int r = px->pwritev(c, h, v, n, o, d);
+  int r;
+  TIMED(r = px->pwritev(c, h, v, n, o, d));
   if (r == 0)
     n_written += *d;
   return r;
 }
 static int c_fdatasync(void *c, uint64_t h) {
+  int r;
+  uint64_t t0 = io_ns;
   n_syncs++;
-  return px->fdatasync(c, h);
+  TIMED(r = px->fdatasync(c, h));
+  sync_ns += io_ns - t0;
+  return r;
 }
 static int c_fsync(void *c, uint64_t h) {
+  int r;
+  uint64_t t0 = io_ns;
   n_syncs++;
-  return px->fsync(c, h);
+  TIMED(r = px->fsync(c, h));
+  sync_ns += io_ns - t0;
+  return r;
 }
-static int c_ftruncate(void *c, uint64_t h, uint64_t l) { return px->ftruncate(c, h, l); }
-static int c_unlink(void *c, const char *p) { return px->unlink(c, p); }
+static int c_ftruncate(void *c, uint64_t h, uint64_t l) {
+  int r;
+  TIMED(r = px->ftruncate(c, h, l));
+  return r;
+}
+static int c_unlink(void *c, const char *p) {
+  int r;
+  TIMED(r = px->unlink(c, p));
+  return r;
+}
 static int c_rename(void *c, const char *a, const char *b) { return px->rename(c, a, b); }
-static int c_lock(void *c, uint64_t h, uint32_t m) { return px->lock(c, h, m); }
+static int c_lock(void *c, uint64_t h, uint32_t m) {
+  int r;
+  TIMED(r = px->lock(c, h, m));
+  return r;
+}
 static uint64_t c_now(void *c) { return px->now_ns ? px->now_ns(c) : 0; }
 static const twine_pfs_io_ops counting = {c_open,      c_close,  c_preadv, c_pwritev,
                                           c_fdatasync, c_fsync,  c_ftruncate, c_unlink,
@@ -84,7 +132,22 @@ static void die(const char *what, twine_pfs_status s) {
 typedef struct result {
   double plain, prot;
   uint64_t syncs, written, logical;
+  uint64_t crypto_ns, copy_ns, io_ns, sync_ns; /* profile of the protected run */
 } result;
+
+/* Start / stop the profile of a protected run. */
+static void prof_start(void) {
+  memset(tw_pfs_prof_ns, 0, sizeof tw_pfs_prof_ns);
+  io_ns = sync_ns = 0;
+}
+static void prof_stop(result *r) {
+  r->crypto_ns = tw_pfs_prof_ns[TW_PFS_P_CRYPTO];
+  r->copy_ns = tw_pfs_prof_ns[TW_PFS_P_COPY];
+  r->io_ns = io_ns;
+  r->sync_ns = sync_ns;
+}
+
+static uint32_t g_frames;
 
 static twine_pfs_mount *mk_mount(twine_pfs_explicit_key *ek) {
   static const uint8_t key[32] = {1, 2, 3};
@@ -94,6 +157,7 @@ static twine_pfs_mount *mk_mount(twine_pfs_explicit_key *ek) {
   cfg.io = &counting;
   cfg.keys = &twine_pfs_explicit_key_provider;
   cfg.keys_ctx = ek;
+  cfg.cache_frames = g_frames;
   twine_pfs_mount *m;
   twine_pfs_status s = twine_pfs_mount_new(&cfg, &m);
   if (s)
@@ -105,6 +169,7 @@ int main(int argc, char **argv) {
   const char *dir = argc > 1 ? argv[1] : "/tmp";
   uint64_t size = (argc > 2 ? strtoull(argv[2], NULL, 10) : 256) << 20;
   unsigned nrand = argc > 3 ? (unsigned)strtoul(argv[3], NULL, 10) : 20000;
+  g_frames = argc > 4 ? (uint32_t)strtoul(argv[4], NULL, 10) : 0;
   px = twine_pfs_posix_io();
   char plain[512], prot[512], jr[520];
   snprintf(plain, sizeof plain, "%s/pfs_bench_plain.dat", dir);
@@ -137,6 +202,7 @@ int main(int argc, char **argv) {
   r[0].plain = now() - t;
   twine_pfs_file *f;
   n_syncs = n_written = 0;
+  prof_start();
   t = now();
   if ((s = twine_pfs_open(m, prot, "bench", TWINE_PFS_RDWR | TWINE_PFS_CREAT, NULL, &f)))
     die("open", s);
@@ -146,6 +212,7 @@ int main(int argc, char **argv) {
   if ((s = twine_pfs_close(f)))
     die("close", s);
   r[0].prot = now() - t;
+  prof_stop(&r[0]);
   r[0].syncs = n_syncs;
   r[0].written = n_written;
   r[0].logical = size;
@@ -162,6 +229,7 @@ int main(int argc, char **argv) {
     r[k].plain = now() - t;
     if (cold)
       drop_cache(prot);
+    prof_start();
     t = now();
     if ((s = twine_pfs_open(m, prot, "bench", TWINE_PFS_RDONLY, NULL, &f)))
       die("open", s);
@@ -170,6 +238,7 @@ int main(int argc, char **argv) {
         die("pread", s);
     twine_pfs_close(f);
     r[k].prot = now() - t;
+    prof_stop(&r[k]);
     r[k].logical = size;
   }
   /* random 4 KiB reads, warm then cold (one open for the whole run) */
@@ -189,11 +258,13 @@ int main(int argc, char **argv) {
       drop_cache(prot);
     if ((s = twine_pfs_open(m, prot, "bench", TWINE_PFS_RDONLY, NULL, &f)))
       die("open", s);
+    prof_start();
     t = now();
     for (unsigned i = 0; i < nrand; i++)
       if ((s = twine_pfs_pread(f, buf, P, (next() % pages) * P, &n)))
         die("pread", s);
     r[k].prot = now() - t;
+    prof_stop(&r[k]);
     twine_pfs_close(f);
     r[k].logical = (uint64_t)nrand * P;
   }
@@ -209,6 +280,7 @@ int main(int argc, char **argv) {
   n_syncs = n_written = 0;
   if ((s = twine_pfs_open(m, prot, "bench", TWINE_PFS_RDWR, NULL, &f)))
     die("open", s);
+  prof_start();
   t = now();
   for (unsigned i = 0; i < nrand; i++)
     if ((s = twine_pfs_pwrite(f, buf, P, (next() % pages) * P, &n)))
@@ -216,14 +288,16 @@ int main(int argc, char **argv) {
   if ((s = twine_pfs_sync(f, TWINE_PFS_SYNC_DATA)))
     die("sync", s);
   r[5].prot = now() - t;
+  prof_stop(&r[5]);
   r[5].syncs = n_syncs;
   r[5].written = n_written;
   r[5].logical = (uint64_t)nrand * P;
   twine_pfs_close(f);
   close(fd);
 
-  printf("file %llu MiB in %s, %u random ops, cache %u frames (default)\n\n",
-         (unsigned long long)(size >> 20), dir, nrand, TWINE_PFS_CACHE_DEFAULT);
+  printf("file %llu MiB in %s, %u random ops, cache %u frames%s\n\n",
+         (unsigned long long)(size >> 20), dir, nrand,
+         g_frames ? g_frames : TWINE_PFS_CACHE_DEFAULT, g_frames ? "" : " (default)");
   printf("| %-26s | %10s | %10s | %7s | %6s | %13s |\n", "operation", "plain MB/s",
          "PFS MB/s", "PFS/plain", "syncs", "written/logical");
   printf("|%s|%s|%s|%s|%s|%s|\n", "----------------------------", "------------",
@@ -238,6 +312,21 @@ int main(int argc, char **argv) {
     }
     printf("| %-26s | %10.1f | %10.1f | %7.2fx | %6s | %15s |\n", names[k], mp, mq,
            r[k].prot / r[k].plain, sy, wr);
+  }
+  printf("\nprofile of the protected runs (wall time; %% of the run)\n\n");
+  printf("| %-26s | %9s | %15s | %15s | %9s | %15s | %15s |\n", "operation", "total ms",
+         "crypto", "host I/O", "(syncs)", "copies+zeroing", "other");
+  printf("|%s|%s|%s|%s|%s|%s|%s|\n", "----------------------------", "-----------",
+         "-----------------", "-----------------", "-----------", "-----------------",
+         "-----------------");
+  for (int k = 0; k < 6; k++) {
+    double tot = r[k].prot * 1e3, c = (double)r[k].crypto_ns / 1e6,
+           io = (double)r[k].io_ns / 1e6, cp = (double)r[k].copy_ns / 1e6;
+    double other = tot - c - io - cp;
+    printf("| %-26s | %9.1f | %7.1f (%4.1f%%) | %7.1f (%4.1f%%) | %9.1f | %7.1f (%4.1f%%) | "
+           "%7.1f (%4.1f%%) |\n",
+           names[k], tot, c, 100 * c / tot, io, 100 * io / tot, (double)r[k].sync_ns / 1e6,
+           cp, 100 * cp / tot, other, 100 * other / tot);
   }
   twine_pfs_mount_free(m);
   twine_pfs_explicit_key_wipe(&ek);

@@ -233,6 +233,14 @@ typedef struct twine_pfs_anchor_rec {
   uint64_t generation;
   uint8_t meta_tag[16];
   uint32_t tombstone; /* 1: the file was removed (uuid/gen of the last one) */
+  /* Set by the library on put: 1 = the file state this record describes
+   * is durable on the host (put after the last barrier of a final commit
+   * of a DUR_COMMIT file); 0 = not, or not known (an open's acceptance, a
+   * provisional or DUR_NONE commit). A store that persists records must
+   * persist only durable ones: a newer record could make a legal crash
+   * state (the file rolled back to its last durable state) look like a
+   * rollback. Ignored by get. */
+  uint32_t durable;
 } twine_pfs_anchor_rec;
 
 /* Operations of an anchor store; each returns 0 = ok. get returns 1 when
@@ -278,7 +286,7 @@ typedef struct twine_pfs_mount_config {
 } twine_pfs_mount_config;
 
 /* Default node-cache size per open file, in frames of one node each. */
-#define TWINE_PFS_CACHE_DEFAULT 320u
+#define TWINE_PFS_CACHE_DEFAULT 1024u
 #define TWINE_PFS_CACHE_MIN 16u
 #define TWINE_PFS_CACHE_MAX 65536u
 
@@ -291,6 +299,73 @@ twine_pfs_status twine_pfs_mount_new(const twine_pfs_mount_config *cfg,
 /* Free a mount. Every file must be closed first, else EBUSY (and the mount
  * is not freed). NULL -> OK. */
 twine_pfs_status twine_pfs_mount_free(twine_pfs_mount *m);
+
+/* ---- PERSISTENT anchors and monotonic counters -------------------------------
+ *
+ * The PERSISTENT store keeps the records in an anchor manifest that is
+ * itself a protected file (format: docs/pfs-format.md, "Anchor manifest"),
+ * under the mount's key, stored by the host at manifest_host_path
+ * (conventionally <mount host dir>/TWINE_PFS_ANCHOR_MANIFEST) and bound to
+ * the reserved logical path TWINE_PFS_ANCHOR_LOGICAL. The manifest's own
+ * freshness comes from a monotonic counter: every manifest commit writes
+ * manifest_gen = counter + 1, then increments the counter. On creation of
+ * the store: manifest_gen < counter -> ROLLBACK (an older manifest was put
+ * back); manifest_gen == counter + 1 -> a crash hit between a manifest
+ * commit and its counter bump: accepted, and the counter is advanced;
+ * manifest_gen > counter + 1 -> ROLLBACK (the counter went back); manifest
+ * missing while counter > 0 -> ROLLBACK. Records are persisted at sync
+ * points only (the store's sync op, i.e. after a durable file commit, and
+ * at once for tombstones and moves), one counter bump per manifest commit
+ * (the first manifest commit of a store instance is made twice, so that a
+ * manifest a crash left ahead of the counter can never match it again).
+ * While the store lives, the manifest is open with an exclusive host lock
+ * (a second store on the same manifest gets EBUSY). */
+
+/* Host file name of the manifest in the mount's host directory, the
+ * suggested name of a file-backed counter next to it, and the reserved
+ * logical path the manifest is bound to (it has an empty component, which
+ * normalised guest paths never have; the store refuses any anchor
+ * operation on that path). */
+#define TWINE_PFS_ANCHOR_MANIFEST ".twine-anchors"
+#define TWINE_PFS_ANCHOR_COUNTER ".twine-anchors.ctr"
+#define TWINE_PFS_ANCHOR_LOGICAL "//twine/anchor-manifest"
+
+/* A monotonic counter (a trusted counter service, TPM NV counter, ...).
+ * Both return 0 = ok (anything else -> TWINE_PFS_EHOST). read gives the
+ * current value (0 for a counter never incremented); increment adds
+ * exactly 1, durably, and gives the new value. The counter must be
+ * dedicated to one manifest. Calls are serialised by the store. */
+typedef struct twine_pfs_counter_ops {
+  int (*read)(void *ctx, uint64_t *value);
+  int (*increment)(void *ctx, uint64_t *value);
+} twine_pfs_counter_ops;
+
+/* A counter kept in a small host file, for tests and the CLI. It is only
+ * as trustworthy as the host storage: a host that puts back an older copy
+ * of both the counter file and the manifest rolls every anchor back
+ * undetected. It still detects a manifest replaced on its own, and it
+ * keeps the crash rules exact. Use a trusted counter in production. Not
+ * thread-safe (the store serialises calls). ctx = the object. */
+typedef struct twine_pfs_file_counter twine_pfs_file_counter;
+twine_pfs_status twine_pfs_file_counter_new(const twine_pfs_io_ops *io, void *io_ctx,
+                                            const char *host_path,
+                                            twine_pfs_file_counter **out);
+void twine_pfs_file_counter_free(twine_pfs_file_counter *c);
+extern const twine_pfs_counter_ops twine_pfs_file_counter_ops;
+
+/* Create the PERSISTENT store of a mount: loads (or, on a fresh counter,
+ * creates) the manifest and checks it against the counter as described
+ * above. cfg is the mount's configuration (mount_id, io, keys and
+ * cache_frames are used; anchor and durability are ignored: the manifest
+ * always commits durably). io, keys and the counter must outlive the
+ * store. Errors: ROLLBACK, CORRUPTED (tampered
+ * manifest), WRONG_KEY / KEY_UNAVAILABLE, EBUSY (manifest in use), EHOST
+ * (counter or host failure). */
+twine_pfs_status twine_pfs_anchor_persistent_new(const twine_pfs_mount_config *cfg,
+                                                 const char *manifest_host_path,
+                                                 const twine_pfs_counter_ops *counter,
+                                                 void *counter_ctx,
+                                                 twine_pfs_anchor **out);
 
 /* ---- files ------------------------------------------------------------------- */
 

@@ -118,6 +118,7 @@ static void inode_free(tw_pfs_inode *ino) {
     io->close(ctx, ino->h);
   }
   tw_pfs_cache_free(ino);
+  free(ino->jset);
   tw_cry_gcm_free(ino->gcm);
   pthread_rwlock_destroy(&ino->rw);
   pthread_mutex_destroy(&ino->cmx);
@@ -239,6 +240,10 @@ static twine_pfs_status load_file(tw_pfs_inode *ino, const char *logical,
       (s = tw_pfs_hdr_open(ino->gcm, ino->stage, ino->kdk, ino->kdk_len,
                            &ino->hdr)) != TWINE_PFS_OK)
     return s;
+  /* A provisional header is legal only with the journal that rolls it
+   * back (recovery above would have done so): the journal was removed. */
+  if (ino->hdr.flags & TW_PFS_HF_PROVISIONAL)
+    return TWINE_PFS_CORRUPTED;
   tw_pfs_hdr *h = &ino->hdr;
   bool primary = tw_cry_ct_equal(h->path_hash, path_hash, 32);
   bool pending = (h->flags & TW_PFS_HF_RENAME) != 0;
@@ -455,7 +460,7 @@ static twine_pfs_status pread_locked(tw_pfs_inode *ino, uint8_t *buf, size_t len
       pthread_mutex_lock(&ino->cmx);
     twine_pfs_status s = tw_pfs_get(ino, TW_PFS_K_DATA, d, excl ? TW_PFS_G_EXCL : 0, &fr);
     if (s == TWINE_PFS_OK)
-      memcpy(buf + done, fr->buf + in, n);
+      TW_PFS_PROF(TW_PFS_P_COPY, memcpy(buf + done, fr->buf + in, n));
     if (!excl)
       pthread_mutex_unlock(&ino->cmx);
     if (s != TWINE_PFS_OK)
@@ -510,14 +515,14 @@ static twine_pfs_status pwrite_locked(tw_pfs_inode *ino, const uint8_t *buf,
     size_t in = (size_t)(o % TW_PFS_NODE), n = TW_PFS_NODE - in;
     if (n > len - done)
       n = len - done;
-    /* cache half dirty: commit (with barriers if the file is DUR_COMMIT) */
+    /* cache half dirty: a provisional commit (B1 at most, see pfs_commit.c) */
     if (ino->ndirty * 2 > ino->nframes && (s = tw_pfs_commit(ino, false)) != TWINE_PFS_OK)
       return s;
     tw_pfs_frame *fr;
     unsigned gf = TW_PFS_G_EXCL | (n == TW_PFS_NODE ? TW_PFS_G_NOFILL : 0);
     if ((s = tw_pfs_get(ino, TW_PFS_K_DATA, d, gf, &fr)) != TWINE_PFS_OK)
       return s;
-    memcpy(fr->buf + in, buf + done, n);
+    TW_PFS_PROF(TW_PFS_P_COPY, memcpy(fr->buf + in, buf + done, n));
     tw_pfs_mark_dirty(ino, fr);
     done += n;
   }
@@ -791,7 +796,7 @@ twine_pfs_status twine_pfs_rename(twine_pfs_mount *m, const char *old_host,
   h->flags |= TW_PFS_HF_RENAME;
   memcpy(h->rename_to, nph, 32);
   ino->hdr_dirty = true;
-  s = tw_pfs_commit(ino, false);
+  s = tw_pfs_commit(ino, true); /* final: durable for DUR_COMMIT */
   /* (2) The host rename. If it fails, the intent is withdrawn. */
   if (s == TWINE_PFS_OK) {
     int e = m->cfg.io->rename(m->cfg.io_ctx, old_host, new_host);
@@ -800,7 +805,7 @@ twine_pfs_status twine_pfs_rename(twine_pfs_mount *m, const char *old_host,
       h->flags &= ~TW_PFS_HF_RENAME;
       memset(h->rename_to, 0, sizeof h->rename_to);
       ino->hdr_dirty = true;
-      tw_pfs_commit(ino, false);
+      tw_pfs_commit(ino, true);
     }
   }
   /* (3) The journal follows the host file (it is empty after a commit). */
@@ -822,7 +827,7 @@ twine_pfs_status twine_pfs_rename(twine_pfs_mount *m, const char *old_host,
     h->flags &= ~TW_PFS_HF_RENAME;
     memset(h->rename_to, 0, sizeof h->rename_to);
     ino->hdr_dirty = true;
-    s = tw_pfs_commit(ino, false);
+    s = tw_pfs_commit(ino, true);
     if (s == TWINE_PFS_OK)
       s = tw_pfs_anchor_drop(m, oph, h->uuid);
   }

@@ -1,6 +1,10 @@
 /*
  * pfs_anchor.c - rollback anchors: the acceptance rule, and the PROCESS
  * store (an in-memory table keyed by path_hash for the store's lifetime).
+ * The PERSISTENT store (anchor manifest + monotonic counter) is in
+ * pfs_anchor_file.c; it relies on the calls made here: put after every
+ * acceptance and commit, sync after a durable commit (after B3, before the
+ * commit returns) and after a dropped binding.
  *
  * Rule on open of an existing file: no record -> accept; tombstone ->
  * ROLLBACK (a removed file came back); other uuid -> ROLLBACK (replaced);
@@ -54,6 +58,7 @@ twine_pfs_status tw_pfs_anchor_update(twine_pfs_mount *m, const tw_pfs_hdr *h,
   memcpy(r.file_uuid, h->uuid, 16);
   r.generation = h->gen;
   memcpy(r.meta_tag, h->meta_tag, 16);
+  r.durable = durable ? 1 : 0;
   if (a->ops->put(a->ctx, h->path_hash, &r) != 0)
     return TWINE_PFS_EHOST;
   if (durable && a->ops->sync && a->ops->sync(a->ctx) != 0)

@@ -2,11 +2,14 @@
  * pfs_cache.c - the per-inode node cache.
  *
  * A preallocated slab of frames (NODE bytes of plaintext each), a hash on
- * (kind, index) and CLOCK replacement: a hit only sets the reference bit.
- * No allocation per miss. Invariants: a cached node's parent is cached
+ * (kind, index) and CLOCK replacement: a hit only sets the reference count
+ * (1 for data, MHT_REF for MHT nodes, which every read below them needs:
+ * they survive that many more sweeps). No allocation per miss; the slab is
+ * touched (and wiped at close) only up to the highest frame ever used, so
+ * a large cache costs a small file nothing. Invariants: a cached node's parent is cached
  * (pinned by the child count `pins`); a dirty node has dirty ancestors and
  * a dirty header; dirty frames are never evicted -- when only dirty or
- * pinned frames remain, the cache commits (DUR_NONE) first. Nodes are read
+ * pinned frames remain, the cache commits (provisionally) first. Nodes are read
  * into the private staging buffer and decrypted from there into the frame,
  * never from host-shared memory; a node failing authentication leaves no
  * plaintext behind. Sequential misses read ahead up to READAHEAD nodes of
@@ -20,6 +23,10 @@
 #include <string.h>
 
 #include "pfs/pfs_int.h"
+
+#define MHT_REF 3
+
+static uint8_t ref_of(int kind) { return kind == TW_PFS_K_MHT ? MHT_REF : 1; }
 
 static uint32_t bucket(const tw_pfs_inode *ino, int kind, uint64_t idx) {
   uint64_t h = (idx * 2 + (uint64_t)(kind == TW_PFS_K_MHT)) * UINT64_C(0x9E3779B97F4A7C15);
@@ -75,7 +82,7 @@ twine_pfs_status tw_pfs_cache_init(tw_pfs_inode *ino, uint32_t n) {
 
 void tw_pfs_cache_free(tw_pfs_inode *ino) {
   if (ino->slab)
-    tw_cry_wipe(ino->slab, (size_t)ino->nframes * TW_PFS_NODE);
+    tw_cry_wipe(ino->slab, (size_t)ino->frames_used * TW_PFS_NODE);
   if (ino->stage)
     tw_cry_wipe(ino->stage, (size_t)TW_PFS_READAHEAD * TW_PFS_NODE);
   free(ino->frames);
@@ -90,9 +97,10 @@ void tw_pfs_cache_free(tw_pfs_inode *ino) {
 }
 
 /* CLOCK: an empty frame, or the first clean unpinned frame whose reference
- * bit is clear (clearing bits on the way). NULL if none within two turns. */
+ * count is zero (decrementing counts on the way). NULL if none within
+ * MHT_REF + 1 turns. */
 static tw_pfs_frame *alloc_frame(tw_pfs_inode *ino) {
-  for (uint32_t step = 0; step < 2 * ino->nframes + 1; step++) {
+  for (uint64_t step = 0; step < (uint64_t)(MHT_REF + 1) * ino->nframes + 1; step++) {
     tw_pfs_frame *f = &ino->frames[ino->hand];
     ino->hand = (ino->hand + 1) % ino->nframes;
     if (f->kind == TW_PFS_K_EMPTY)
@@ -100,7 +108,7 @@ static tw_pfs_frame *alloc_frame(tw_pfs_inode *ino) {
     if (f->dirty || f->pins)
       continue;
     if (f->ref) {
-      f->ref = 0;
+      f->ref--;
       continue;
     }
     evict(ino, f);
@@ -116,8 +124,11 @@ static void install(tw_pfs_inode *ino, tw_pfs_frame *f, int kind, uint64_t idx,
   f->parent = parent;
   f->pins = 0;
   f->dirty = 0;
-  f->ref = 1;
+  f->ref = ref_of(kind);
   memcpy(f->ent, ent, TW_PFS_ENTRY);
+  uint32_t at = (uint32_t)(f - ino->frames) + 1;
+  if (at > ino->frames_used)
+    ino->frames_used = at;
   uint32_t b = bucket(ino, kind, idx);
   f->hnext = ino->hash[b];
   ino->hash[b] = f;
@@ -198,7 +209,7 @@ twine_pfs_status tw_pfs_get(tw_pfs_inode *ino, int kind, uint64_t idx,
   tw_pfs_frame *f = lookup(ino, kind, idx), *parent = NULL;
   if (f) {
     if (f->dirty || memcmp(f->ent, tw_pfs_entry_ptr(ino, f), TW_PFS_ENTRY) == 0) {
-      f->ref = 1;
+      f->ref = ref_of(kind);
       *out = f;
       return TWINE_PFS_OK;
     }
@@ -216,7 +227,7 @@ twine_pfs_status tw_pfs_get(tw_pfs_inode *ino, int kind, uint64_t idx,
   }
   f = alloc_frame(ino);
   if (!f && (flags & TW_PFS_G_EXCL) && ino->ndirty > 0) {
-    s = tw_pfs_commit(ino, false); /* durable if the file is DUR_COMMIT */
+    s = tw_pfs_commit(ino, false); /* provisional (pfs_commit.c) */
     if (s != TWINE_PFS_OK)
       goto fail;
     f = alloc_frame(ino);
@@ -227,10 +238,12 @@ twine_pfs_status tw_pfs_get(tw_pfs_inode *ino, int kind, uint64_t idx,
   }
   const uint8_t *entry = parent ? parent->buf + (size_t)slot * TW_PFS_ENTRY : ino->hdr.root;
   if (tw_pfs_is_zero(entry, TW_PFS_ENTRY) || (flags & TW_PFS_G_NOFILL)) {
-    /* A hole, or a node the caller overwrites whole and marks dirty at
-     * once: zeros, recorded as verified against a hole (so a clean
-     * zero-filled frame of a stored node is never served as that node). */
-    memset(f->buf, 0, TW_PFS_NODE);
+    /* A hole (zeros), or a node the caller overwrites whole and marks
+     * dirty at once (not zeroed: every byte is written before anything
+     * reads the frame); recorded as verified against a hole, so a clean
+     * frame of a stored node is never served from it. */
+    if (!(flags & TW_PFS_G_NOFILL))
+      TW_PFS_PROF(TW_PFS_P_COPY, memset(f->buf, 0, TW_PFS_NODE));
     install(ino, f, kind, idx, parent, hole);
     *out = f;
     return TWINE_PFS_OK;

@@ -45,7 +45,7 @@ twine_pfs_status tw_pfs_hdr_parse_plain(const uint8_t *node, tw_pfs_hdr *h) {
       !tw_pfs_is_zero(node + TW_PFS_H_RSV, TW_PFS_H_PLAIN - TW_PFS_H_RSV))
     return TWINE_PFS_CORRUPTED;
   h->flags = tw_pfs_ld32(node + TW_PFS_H_FLAGS);
-  if (h->flags & ~(TW_PFS_HF_INLINE | TW_PFS_HF_RENAME))
+  if (h->flags & ~(TW_PFS_HF_INLINE | TW_PFS_HF_RENAME | TW_PFS_HF_PROVISIONAL))
     return TWINE_PFS_CORRUPTED;
   memcpy(h->uuid, node + TW_PFS_H_UUID, 16);
   memcpy(h->kdk_id, node + TW_PFS_H_KDKID, 16);

@@ -47,6 +47,9 @@
 #define TW_PFS_SUITE_AES128GCM_HKDF 1
 #define TW_PFS_HF_INLINE 0x1u
 #define TW_PFS_HF_RENAME 0x2u /* a rename to rename_to is pending (pfs_rename) */
+/* Written by a non-durable commit of a DUR_COMMIT file: valid only together
+ * with the journal that rolls it back to the last durable state. */
+#define TW_PFS_HF_PROVISIONAL 0x4u
 
 enum {
   /* plaintext part, all of it AAD of the metadata GCM (meta_tag zeroed) */
@@ -94,20 +97,38 @@ typedef struct tw_pfs_hdr {
   uint8_t inl[TW_PFS_INLINE_MAX > 0 ? TW_PFS_INLINE_MAX : 1];
 } tw_pfs_hdr;
 
-/* ---- journal layout -------------------------------------------------------- */
+/* ---- journal layout (docs/pfs-format.md) ------------------------------------
+ * J0, then segments: a segment is one node S (its index) followed by the
+ * `count` old images it lists. Each segment's HMAC chains on the previous
+ * one (J0's for the first), so a journal can grow by appending segments
+ * without rewriting anything already synced; recovery uses the longest
+ * valid chain. */
 
-#define TW_PFS_JMAGIC "PFSJRNL1"
+#define TW_PFS_JMAGIC "PFSJRNL2"
 enum {
   TW_PFS_J_MAGIC = 0,   /* [8]  */
   TW_PFS_J_UUID = 8,    /* [16] */
   TW_PFS_J_KDKID = 24,  /* [16] */
-  TW_PFS_J_BGEN = 40,   /* u64 base generation */
-  TW_PFS_J_BLEN = 48,   /* u64 base physical length in nodes */
-  TW_PFS_J_N = 56,      /* u64 number of images */
-  TW_PFS_J_HMAC = 64,   /* [32] over J0 (this field zero) ‖ index ‖ images */
-  TW_PFS_J_END = 96     /* rest of J0 zero */
+  TW_PFS_J_BGEN = 40,   /* u64 base generation (the last durable state D) */
+  TW_PFS_J_BLEN = 48,   /* u64 D's physical length in nodes */
+  TW_PFS_J_GLIM = 56,   /* u64 highest generation a commit over D may write */
+  TW_PFS_J_NONCE = 64,  /* [16] random per journal: seeds the chain */
+  TW_PFS_J_HMAC = 80,   /* [32] over J0 (this field zero) */
+  TW_PFS_J_END = 112    /* rest of J0 zero */
 };
-#define TW_PFS_J_PER_INDEX (TW_PFS_NODE / 8u)
+#define TW_PFS_SMAGIC "PFSJSEG1"
+enum {
+  TW_PFS_S_MAGIC = 0,   /* [8]  */
+  TW_PFS_S_SEQ = 8,     /* u64 1, 2, ... */
+  TW_PFS_S_COUNT = 16,  /* u64 images in this segment, 1..SEG_MAX */
+  TW_PFS_S_RSV = 24,    /* [8] zero */
+  TW_PFS_S_HMAC = 32,   /* [32] HMAC(prev chain ‖ S with this zero ‖ images) */
+  TW_PFS_S_IDX = 64     /* u64 physical node numbers; unused slots zero */
+};
+#define TW_PFS_SEG_MAX ((TW_PFS_NODE - TW_PFS_S_IDX) / 8u)
+/* Generations reserved for the commits over one durable state (the
+ * journal's gen_limit = base_gen + window for non-durable commits). */
+#define TW_PFS_GEN_WINDOW (UINT64_C(1) << 32)
 
 /* ---- in-memory state ---------------------------------------------------------- */
 
@@ -163,6 +184,7 @@ struct tw_pfs_inode {
   size_t kdk_len;
   /* cache */
   uint32_t nframes;
+  uint32_t frames_used;  /* highest frame index ever installed + 1       */
   uint32_t ndirty;
   uint32_t hand;
   uint32_t nbuckets;
@@ -172,6 +194,18 @@ struct tw_pfs_inode {
   uint8_t *slab;         /* nframes * NODE plaintext                      */
   uint8_t *stage;        /* READAHEAD * NODE private ciphertext buffer    */
   uint64_t last_miss;    /* data index of the last miss (readahead)       */
+  /* undo journal over the last durable state D (pfs_commit.c) */
+  bool j_active;         /* J0 written: commits since D are journaled     */
+  uint64_t j_base_gen;   /* D's generation                                */
+  uint64_t j_base_len;   /* D's physical length (nodes)                   */
+  uint64_t j_limit;      /* gen_limit of the journal                      */
+  uint64_t j_end;        /* next free journal node                        */
+  uint64_t j_seq;        /* segments written                              */
+  uint64_t restamp_gen;  /* generation of the re-stamp commit             */
+  uint8_t j_chain[32];   /* HMAC of the last segment (or J0)              */
+  uint8_t jkey[32];      /* journal HMAC key (from the KDK of J0)         */
+  uint64_t *jset;        /* open-addressing set of journaled phys + 1     */
+  uint64_t jset_cap, jset_n;
   /* crypto */
   tw_cry_gcm *gcm;
   uint8_t keys[4096];    /* prefetched one-time node keys                 */
@@ -191,6 +225,32 @@ struct twine_pfs_anchor {
 
 /* Internal: pread found no evictable frame under a shared lock. */
 #define TW_PFS_NEED_EXCL ((twine_pfs_status)(TWINE_PFS_STATUS_COUNT + 1))
+
+/* ---- bench-only profile counters ---------------------------------------------
+ * Built with -DTW_PFS_PROFILE (bench/pfs only): wall time spent in node and
+ * journal crypto and in copies / zeroing of node buffers, for the bench's
+ * breakdown line (host I/O is timed by the bench's own I/O table). */
+enum { TW_PFS_P_CRYPTO, TW_PFS_P_COPY, TW_PFS_P_COUNT };
+#ifdef TW_PFS_PROFILE
+#include <time.h>
+extern uint64_t tw_pfs_prof_ns[TW_PFS_P_COUNT];
+static inline uint64_t tw_pfs_prof_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+#define TW_PFS_PROF(cat, ...)                                                    \
+  do {                                                                           \
+    uint64_t tw_t0_ = tw_pfs_prof_now();                                         \
+    __VA_ARGS__;                                                                 \
+    tw_pfs_prof_ns[cat] += tw_pfs_prof_now() - tw_t0_;                           \
+  } while (0)
+#else
+#define TW_PFS_PROF(cat, ...)                                                    \
+  do {                                                                           \
+    __VA_ARGS__;                                                                 \
+  } while (0)
+#endif
 
 /* ---- little-endian helpers -------------------------------------------------- */
 
@@ -321,12 +381,18 @@ void tw_pfs_cache_drop_clean(tw_pfs_inode *ino);
 
 /* ---- commit and journal (pfs_commit.c) -------------------------------------- */
 
-/* Write every dirty node and the header as one atomic commit, with
- * barriers B1..B3 if `durable` or the file is DUR_COMMIT: every commit of
- * a DUR_COMMIT file overwrites nodes of the last durable state in place,
- * so none may skip them (cache-pressure commits included). Needs rw
- * exclusive. */
+/* Write every dirty node and the header as one commit. durable (or a
+ * DUR_NONE file): a final commit -- with barriers B1..B3 for DUR_COMMIT,
+ * after which the journal is emptied. Not durable on a DUR_COMMIT file
+ * (cache pressure, clear_cache): a provisional commit -- its undo images
+ * go to the journal kept open over the last durable state D (B1 only when
+ * the journal grew), no B2/B3, header flag PROVISIONAL; a crash rolls back
+ * to D. Needs rw exclusive. */
 twine_pfs_status tw_pfs_commit(tw_pfs_inode *ino, bool durable);
+/* Journal state of the inode: add a physical node to the journaled set;
+ * forget the journal (after it was emptied). */
+twine_pfs_status tw_pfs_jset_add(tw_pfs_inode *ino, uint64_t phys);
+void tw_pfs_journal_reset(tw_pfs_inode *ino);
 /* Journal host path for a file. NULL on allocation failure. */
 char *tw_pfs_journal_path(const char *host_path);
 
@@ -339,8 +405,10 @@ twine_pfs_status tw_pfs_get_kdk(twine_pfs_mount *m, const uint8_t kdk_id[16],
 /* ---- recovery (pfs_recover.c) ----------------------------------------------- */
 
 /* Look for "<host>.pfsj" and roll back an interrupted commit if needed.
- * On return *recovered says whether images were replayed (re-stamp). The
- * inode's host handle must be writable if a journal exists. */
+ * On return *recovered says whether images were replayed; then the journal
+ * stays open and active in the inode (ino->j_*) until the re-stamp commit
+ * (generation ino->restamp_gen) completes. The inode's host handle must be
+ * writable if a journal exists. */
 twine_pfs_status tw_pfs_recover(tw_pfs_inode *ino, bool *recovered);
 
 /* ---- anchors (pfs_anchor.c) -------------------------------------------------- */

@@ -26,6 +26,10 @@ twine_pfs_status tw_pfs_io_status(int e) {
   }
 }
 
+#ifdef TW_PFS_PROFILE
+uint64_t tw_pfs_prof_ns[TW_PFS_P_COUNT];
+#endif
+
 static const twine_pfs_io_ops *ops(tw_pfs_inode *ino) { return ino->m->cfg.io; }
 static void *ctx(tw_pfs_inode *ino) { return ino->m->cfg.io_ctx; }
 

@@ -43,8 +43,9 @@ twine_pfs_status tw_pfs_node_seal(tw_pfs_inode *ino, int kind, uint64_t idx,
   if (s != TWINE_PFS_OK)
     return s;
   make_aad(ino, kind, idx, aad);
-  int rc = tw_cry_gcm_seal(ino->gcm, key, zero_iv, aad, sizeof aad, plain,
-                           TW_PFS_NODE, out, entry + 16);
+  int rc;
+  TW_PFS_PROF(TW_PFS_P_CRYPTO, rc = tw_cry_gcm_seal(ino->gcm, key, zero_iv, aad, sizeof aad,
+                                                    plain, TW_PFS_NODE, out, entry + 16));
   memcpy(entry, key, 16);
   tw_cry_wipe(key, sizeof key);
   return rc == 0 ? TWINE_PFS_OK : TWINE_PFS_ECRYPTO;
@@ -55,8 +56,9 @@ twine_pfs_status tw_pfs_node_open(tw_pfs_inode *ino, int kind, uint64_t idx,
                                   const uint8_t entry[TW_PFS_ENTRY]) {
   uint8_t aad[25];
   make_aad(ino, kind, idx, aad);
-  int rc = tw_cry_gcm_open(ino->gcm, entry, zero_iv, aad, sizeof aad, in,
-                           TW_PFS_NODE, out, entry + 16);
+  int rc;
+  TW_PFS_PROF(TW_PFS_P_CRYPTO, rc = tw_cry_gcm_open(ino->gcm, entry, zero_iv, aad, sizeof aad,
+                                                    in, TW_PFS_NODE, out, entry + 16));
   if (rc == 0)
     return TWINE_PFS_OK;
   return rc > 0 ? TWINE_PFS_CORRUPTED : TWINE_PFS_ECRYPTO;

@@ -11,10 +11,14 @@
  *          plus a random subset of later writes, per 512-byte sector.
  * Then a fresh mount (anchors reverted to their last sync point, as a
  * persistent anchor store would be) opens the file: it must open (never
- * CORRUPTED / ROLLBACK), and its content must equal S0 or the state after
- * one of the scenario's calls (the shadow model: the last durable commit,
- * a later commit, or the in-flight one). A second crash during that
- * recovery (stop mode) must also leave a legal state.
+ * CORRUPTED / ROLLBACK), and its content must equal the last durable state
+ * or the in-flight one (the shadow model). The file is DUR_COMMIT: only
+ * S0, the syncs some ops are followed by, and the final sync / close /
+ * rekey make durable states; the commits the cache forces in between are
+ * provisional and must roll back. A durable point whose last I/O call
+ * came before the crash was acknowledged: nothing older may come back
+ * (the call numbers are taken from the dry run). A second crash during
+ * that recovery (stop mode) must also leave a legal state.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +99,7 @@ static const char *const fin_names[] = {"sync", "close", "rename", "rekey"};
 
 typedef struct mop {
   int kind; /* 0 pwrite, 1 set_size */
+  bool sync_after; /* then twine_pfs_sync: a durable point */
   uint64_t off;
   size_t len;
   uint64_t seed;
@@ -107,9 +112,12 @@ typedef struct scenario {
   unsigned nops;
   int fin;
   uint32_t frames;
-  /* the shadow model: hashes of every legal content */
-  uint64_t legal[160];
-  uint64_t legal_size[160];
+  /* the shadow model: hashes of the durable states, in order (S0, the
+   * syncs after ops, the final state), and the I/O call (counted from the
+   * start of the changes, in the dry run) after which each was acknowledged */
+  uint64_t legal[32];
+  uint64_t legal_size[32];
+  uint64_t dur_call[32];
   unsigned nlegal;
 } scenario;
 
@@ -130,7 +138,9 @@ static void gen_scenario(scenario *sc, uint64_t seed) {
   if (skip && strstr(skip, "rekey") && sc->fin == FIN_REKEY)
     sc->fin = FIN_CLOSE;
   sc->frames = tp_below(&r, 2) ? TWINE_PFS_CACHE_MIN : 0;
+  tp_rng rs = {seed ^ 0x5c5c5c5cu}; /* separate stream: the ops stay as they were */
   for (unsigned i = 0; i < sc->nops; i++) {
+    sc->ops[i].sync_after = i + 1 < sc->nops && tp_below(&rs, 6) == 0;
     mop *o = &sc->ops[i];
     o->seed = tp_next(&r);
     if (tp_below(&r, 6) == 0 && !(skip && strstr(skip, "shrink"))) {
@@ -160,7 +170,7 @@ static void model_apply(uint8_t **buf, size_t *len, const mop *o) {
   }
 }
 
-/* Build the legal set: S0, then after each op. */
+/* Build the durable states: S0, after each op followed by a sync, final. */
 static void model_build(scenario *sc) {
   tp_rng r = {sc->seed ^ 0xabcdef};
   uint8_t *b = malloc(sc->init_len + 1);
@@ -171,29 +181,11 @@ static void model_build(scenario *sc) {
   sc->legal[sc->nlegal++] = content_hash(b, len);
   for (unsigned i = 0; i < sc->nops; i++) {
     const mop *o = &sc->ops[i];
-    /* a pwrite over several nodes may be committed in part (the cache
-     * commits between nodes): every node-aligned prefix is legal too */
-    if (!o->kind) {
-      uint64_t cut = o->off / NODE * NODE;
-      for (; cut < o->off + o->len && sc->nlegal + 2 < 160; cut += NODE) {
-        uint8_t *c = malloc(len > cut ? len : (size_t)cut);
-        size_t cl = len;
-        memcpy(c, b, len);
-        /* the size grows first (the unwritten rest reads as before, or
-         * as zeros past the old end), then node by node */
-        mop ext = {1, o->off + o->len > len ? o->off + o->len : len, 0, 0};
-        model_apply(&c, &cl, &ext);
-        mop part = *o;
-        part.len = cut > o->off ? (size_t)(cut - o->off) : 0;
-        model_apply(&c, &cl, &part);
-        sc->legal_size[sc->nlegal] = cl;
-        sc->legal[sc->nlegal++] = content_hash(c, cl);
-        free(c);
-      }
-    }
     model_apply(&b, &len, o);
-    sc->legal_size[sc->nlegal] = len;
-    sc->legal[sc->nlegal++] = content_hash(b, len);
+    if (o->sync_after || i + 1 == sc->nops) {
+      sc->legal_size[sc->nlegal] = len;
+      sc->legal[sc->nlegal++] = content_hash(b, len);
+    }
   }
   free(b);
 }
@@ -261,6 +253,8 @@ static uint64_t run_changes(scenario *sc, world *w, uint64_t k) {
     return memfs_calls(w->fs) - c0;
   }
   uint8_t *b = malloc(3 * NODE + 1);
+  unsigned nd = 0;
+  sc->dur_call[0] = 0;
   for (unsigned i = 0; i < sc->nops && s == TWINE_PFS_OK; i++) {
     mop *o = &sc->ops[i];
     size_t n;
@@ -270,6 +264,11 @@ static uint64_t run_changes(scenario *sc, world *w, uint64_t k) {
       tp_rng dr = {o->seed};
       tp_fill(&dr, b, o->len);
       s = twine_pfs_pwrite(f, b, o->len, o->off, &n);
+    }
+    if (s == TWINE_PFS_OK && o->sync_after) {
+      s = twine_pfs_sync(f, TWINE_PFS_SYNC_DATA);
+      if (k == 0)
+        sc->dur_call[++nd] = memfs_calls(w->fs) - c0;
     }
   }
   free(b);
@@ -288,6 +287,8 @@ static uint64_t run_changes(scenario *sc, world *w, uint64_t k) {
   twine_pfs_status cs = twine_pfs_close(f);
   if (s == TWINE_PFS_OK)
     s = cs;
+  if (k == 0) /* the final state is durable once the close returned */
+    sc->dur_call[++nd] = memfs_calls(w->fs) - c0;
   if (s == TWINE_PFS_OK && sc->fin == FIN_RENAME)
     s = twine_pfs_rename(w->m, "/d/file", "file", "/d/renamed", "renamed");
   TP_CHECK(k != 0 || s == TWINE_PFS_OK, "seed %llu: changes without crash -> %s",
@@ -341,17 +342,22 @@ static bool check_after(scenario *sc, world *w, const char *mode, uint64_t k,
   twine_pfs_close(f);
   uint64_t h = content_hash(b, n);
   free(b);
+  /* the last acknowledged durable state, or the one in flight */
+  unsigned last = 0;
+  for (unsigned i = 1; i < sc->nlegal; i++)
+    if (k == 0 || sc->dur_call[i] < k)
+      last = i;
   int match = -1;
-  for (unsigned i = 0; i < sc->nlegal; i++)
+  for (unsigned i = last; i < sc->nlegal && i <= last + 1; i++)
     if (sc->legal[i] == h && sc->legal_size[i] == size)
       match = (int)i;
   TP_REQUIRE(s == TWINE_PFS_OK && n == size && match >= 0,
              "%s seed %llu (%u ops, final %s, cache %u) crash at call %llu: read %s, size "
-             "%llu: content matches %s",
+             "%llu: content matches %s (legal: durable state %u or %u of %u)",
              mode, (unsigned long long)sc->seed, sc->nops, fin_names[sc->fin],
              sc->frames ? sc->frames : TWINE_PFS_CACHE_DEFAULT, (unsigned long long)k,
              TP_ST(s), (unsigned long long)size,
-             s != TWINE_PFS_OK ? "-" : "NO LEGAL STATE");
+             s != TWINE_PFS_OK ? "-" : "NO LEGAL STATE", last, last + 1, sc->nlegal);
   /* a crash after the final durable point must keep the final state */
   if (memfs_crashed(w->fs) == false && k == 0)
     TP_REQUIRE(match == (int)sc->nlegal - 1, "no-crash run lost data");
@@ -384,8 +390,9 @@ static void run_mode(bool power) {
       printf("scenario %llu: initial size %zu, cache %u, then:\n", (unsigned long long)sc.seed,
              sc.init_len, sc.frames);
       for (unsigned k = 0; k < sc.nops; k++)
-        printf("  %s off %llu len %zu\n", sc.ops[k].kind ? "set_size" : "pwrite",
-               (unsigned long long)sc.ops[k].off, sc.ops[k].len);
+        printf("  %s off %llu len %zu%s\n", sc.ops[k].kind ? "set_size" : "pwrite",
+               (unsigned long long)sc.ops[k].off, sc.ops[k].len,
+               sc.ops[k].sync_after ? ", sync" : "");
       printf("  %s\n", fin_names[sc.fin]);
     }
     model_build(&sc);

@@ -41,6 +41,7 @@ typedef struct fault {
   uint64_t jhandles[8];
   int njh;
   int track;
+  long syncs; /* fdatasync + fsync calls */
 } fault;
 
 static fault g_fault;
@@ -87,6 +88,7 @@ static int f_fdatasync(void *c, uint64_t h) {
   (void)c;
   if (dead())
     return 29;
+  g_fault.syncs++;
   int e = g_fault.base->fdatasync(NULL, h);
   if (e == 0)
     snap_sync(h);
@@ -96,6 +98,7 @@ static int f_fsync(void *c, uint64_t h) {
   (void)c;
   if (dead())
     return 29;
+  g_fault.syncs++;
   int e = g_fault.base->fsync(NULL, h);
   if (e == 0)
     snap_sync(h);
@@ -1012,6 +1015,92 @@ static void test_f5_power_loss_cache_commits(void **state) {
   free(buf);
 }
 
+/* Commits forced by the cache of a DUR_COMMIT file are provisional: they
+ * journal D-images only the first time a node of the last durable state D
+ * is overwritten (B1 only then), skip B2/B3, and flag the header
+ * PROVISIONAL. Such a header without its journal does not open; with it,
+ * the file rolls back to D and is re-stamped past the journal's window. */
+static void test_provisional_commits(void **state) {
+  (void)state;
+  const uint64_t nodes = 5 * TW_PFS_DPM / 2, size = nodes * NODE;
+  uint8_t *c1 = malloc(size), *buf = malloc(size + 1);
+  fill(c1, 0, size, 81);
+  char jp[600], copy[300], copyj[310];
+  snprintf(jp, sizeof jp, "%s.pfsj", g_path);
+  snprintf(copy, sizeof copy, "%s/copy", g_dir);
+  snprintf(copyj, sizeof copyj, "%s.pfsj", copy);
+  twine_pfs_mount *m = mount_with(&g_key, NULL, TWINE_PFS_CACHE_MIN);
+  twine_pfs_file *f = NULL, *g = NULL;
+  assert_int_equal(twine_pfs_open(m, g_path, "/p", TWINE_PFS_RDWR | TWINE_PFS_CREAT, NULL, &f),
+                   TWINE_PFS_OK);
+  twine_pfs_stat_t st0, st;
+  assert_int_equal(twine_pfs_stat(f, &st0), TWINE_PFS_OK);
+  /* (1) appending: D is the empty file; only the header is ever journaled */
+  long s0 = g_fault.syncs;
+  size_t n;
+  for (uint64_t d = 0; d < nodes; d++)
+    assert_int_equal(twine_pfs_pwrite(f, c1 + d * NODE, NODE, d * NODE, &n), TWINE_PFS_OK);
+  assert_true(g_fault.syncs - s0 <= 1);
+  assert_int_equal(twine_pfs_stat(f, &st), TWINE_PFS_OK);
+  assert_true(st.generation > st0.generation + 5); /* several commits happened */
+  uint8_t hb[TW_PFS_H_PLAIN];
+  int fd = open(g_path, O_RDONLY);
+  assert_true(fd >= 0);
+  assert_int_equal(pread(fd, hb, sizeof hb, 0), (ssize_t)sizeof hb);
+  close(fd);
+  assert_true(tw_pfs_ld32(hb + TW_PFS_H_FLAGS) & TW_PFS_HF_PROVISIONAL);
+  /* (2) a copy without the journal is refused; with it, it rolls back to D */
+  copy_file(g_path, copy);
+  twine_pfs_mount *m2 = mount_with(&g_key, NULL, 0);
+  assert_int_equal(twine_pfs_open(m2, copy, "/p", TWINE_PFS_RDONLY, NULL, &g), TWINE_PFS_CORRUPTED);
+  copy_file(jp, copyj);
+  assert_int_equal(twine_pfs_open(m2, copy, "/p", TWINE_PFS_RDONLY, NULL, &g), TWINE_PFS_OK);
+  assert_int_equal(twine_pfs_stat(g, &st), TWINE_PFS_OK);
+  assert_int_equal(st.size, 0);
+  assert_true(st.generation > st0.generation + TW_PFS_GEN_WINDOW);
+  assert_int_equal(twine_pfs_close(g), TWINE_PFS_OK);
+  struct stat sb;
+  assert_true(stat(copyj, &sb) != 0 || sb.st_size == 0);
+  /* (3) the final commit: B2 + B3, no B1 (nothing new to journal) */
+  s0 = g_fault.syncs;
+  assert_int_equal(twine_pfs_sync(f, TWINE_PFS_SYNC_DATA), TWINE_PFS_OK);
+  assert_int_equal(g_fault.syncs - s0, 2);
+  assert_true(stat(jp, &sb) != 0 || sb.st_size == 0);
+  /* (4) overwriting D's nodes: B1 only when a commit adds images */
+  uint8_t *c2 = malloc(size);
+  fill(c2, 0, size, 82);
+  s0 = g_fault.syncs;
+  long commits = 0;
+  for (uint64_t d = 0; d < nodes; d++) {
+    uint64_t before;
+    assert_int_equal(twine_pfs_stat(f, &st), TWINE_PFS_OK);
+    before = st.generation;
+    assert_int_equal(twine_pfs_pwrite(f, c2 + d * NODE, NODE, d * NODE, &n), TWINE_PFS_OK);
+    assert_int_equal(twine_pfs_stat(f, &st), TWINE_PFS_OK);
+    commits += (long)(st.generation - before);
+  }
+  assert_true(commits > 5);
+  assert_true(g_fault.syncs - s0 <= commits);
+  /* clear_cache commits the rest provisionally (one B1 at most); then
+   * rewriting the same nodes adds no images: no sync at all */
+  s0 = g_fault.syncs;
+  assert_int_equal(twine_pfs_clear_cache(f), TWINE_PFS_OK);
+  assert_true(g_fault.syncs - s0 <= 1);
+  s0 = g_fault.syncs;
+  for (uint64_t d = 0; d < nodes; d++)
+    assert_int_equal(twine_pfs_pwrite(f, c2 + d * NODE, NODE, d * NODE, &n), TWINE_PFS_OK);
+  assert_int_equal(g_fault.syncs - s0, 0);
+  assert_int_equal(twine_pfs_close(f), TWINE_PFS_OK);
+  assert_int_equal(twine_pfs_open(m, g_path, "/p", TWINE_PFS_RDONLY, NULL, &f), TWINE_PFS_OK);
+  check_file(f, c2, size);
+  assert_int_equal(twine_pfs_close(f), TWINE_PFS_OK);
+  assert_int_equal(twine_pfs_mount_free(m), TWINE_PFS_OK);
+  assert_int_equal(twine_pfs_mount_free(m2), TWINE_PFS_OK);
+  free(c1);
+  free(c2);
+  free(buf);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_status_names),
@@ -1028,6 +1117,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_f3_shrink_regrow_journal, setup, teardown),
       cmocka_unit_test_setup_teardown(test_f4_rename_crash, setup, teardown),
       cmocka_unit_test_setup_teardown(test_f5_power_loss_cache_commits, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_provisional_commits, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
