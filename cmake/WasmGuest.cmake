@@ -94,6 +94,26 @@ if(NOT TWINE_WASM_CC_WORKS)
   message(STATUS "twine: wasm32 guests built with ${TWINE_WASM_CC}")
 endif()
 
+# The link step shared by both kinds of guests: runs the command given
+# after the fixed arguments with "-o OUT", and makes target NAME (in ALL
+# unless EXCLUDE) whose TWINE_WASM_FILE property is OUT.
+function(_twine_guest_link NAME out objs exclude comment)
+  get_filename_component(dir "${out}" DIRECTORY)
+  add_custom_command(
+    OUTPUT "${out}"
+    COMMAND ${CMAKE_COMMAND} -E make_directory "${dir}"
+    COMMAND ${ARGN} -o "${out}"
+    DEPENDS ${objs}
+    COMMENT "${comment}"
+    VERBATIM)
+  if(exclude)
+    add_custom_target(${NAME} DEPENDS "${out}")
+  else()
+    add_custom_target(${NAME} ALL DEPENDS "${out}")
+  endif()
+  set_target_properties(${NAME} PROPERTIES TWINE_WASM_FILE "${out}")
+endfunction()
+
 function(twine_add_wasm_guest NAME)
   cmake_parse_arguments(G "EXCLUDE_FROM_ALL" "OUTPUT_DIR;OUTPUT_NAME"
                         "SOURCES;EXPORTS;CFLAGS;LDFLAGS;INCLUDES" ${ARGN})
@@ -148,21 +168,10 @@ function(twine_add_wasm_guest NAME)
     set(builtins "${TWINE_WASM_BUILTINS}")
   endif()
 
-  add_custom_command(
-    OUTPUT "${out}"
-    COMMAND ${CMAKE_COMMAND} -E make_directory "${G_OUTPUT_DIR}"
-    COMMAND ${TWINE_WASM_CC} ${TWINE_WASM_LDFLAGS} ${G_LDFLAGS} ${expflags}
-            ${objs} ${builtins} -o "${out}"
-    DEPENDS ${objs}
-    COMMENT "wasm32 link ${G_OUTPUT_NAME}.wasm"
-    VERBATIM)
-
-  if(G_EXCLUDE_FROM_ALL)
-    add_custom_target(${NAME} DEPENDS "${out}")
-  else()
-    add_custom_target(${NAME} ALL DEPENDS "${out}")
-  endif()
-  set_target_properties(${NAME} PROPERTIES TWINE_WASM_FILE "${out}")
+  _twine_guest_link(${NAME} "${out}" "${objs}" "${G_EXCLUDE_FROM_ALL}"
+    "wasm32 link ${G_OUTPUT_NAME}.wasm"
+    ${TWINE_WASM_CC} ${TWINE_WASM_LDFLAGS} ${G_LDFLAGS} ${expflags}
+    ${objs} ${builtins})
 endfunction()
 
 # ---------------------------------------------------------------------------
@@ -340,19 +349,7 @@ function(twine_add_wasi_guest NAME)
     list(APPEND objs "${obj}")
   endforeach()
 
-  add_custom_command(
-    OUTPUT "${out}"
-    COMMAND ${CMAKE_COMMAND} -E make_directory "${G_OUTPUT_DIR}"
-    COMMAND ${TWINE_WASM_CC} ${TWINE_WASI_LDFLAGS} ${G_LDFLAGS} ${objs} ${libs}
-            -o "${out}"
-    DEPENDS ${objs}
-    COMMENT "wasm32-wasi link ${G_OUTPUT_NAME}.wasm"
-    VERBATIM)
-
-  if(G_EXCLUDE_FROM_ALL)
-    add_custom_target(${NAME} DEPENDS "${out}")
-  else()
-    add_custom_target(${NAME} ALL DEPENDS "${out}")
-  endif()
-  set_target_properties(${NAME} PROPERTIES TWINE_WASM_FILE "${out}")
+  _twine_guest_link(${NAME} "${out}" "${objs}" "${G_EXCLUDE_FROM_ALL}"
+    "wasm32-wasi link ${G_OUTPUT_NAME}.wasm"
+    ${TWINE_WASM_CC} ${TWINE_WASI_LDFLAGS} ${G_LDFLAGS} ${objs} ${libs})
 endfunction()

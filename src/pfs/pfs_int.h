@@ -37,7 +37,9 @@
 #define TW_PFS_DPM (TW_PFS_ENTRIES * 3u / 4u) /* data slots per MHT   */
 #define TW_PFS_CPM (TW_PFS_ENTRIES / 4u)      /* child slots per MHT  */
 #define TW_PFS_INLINE_MAX (TW_PFS_NODE - 1024u)
+#ifndef TW_PFS_READAHEAD
 #define TW_PFS_READAHEAD 32u /* nodes per preadv; also the staging size */
+#endif
 
 /* ---- header layout (docs/pfs-format.md) --------------------------------- */
 
