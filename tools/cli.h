@@ -39,6 +39,14 @@ int cli_cmd_run(int argc, char **argv);
 void cli_help_run(FILE *f);
 int cli_cmd_pfs(int argc, char **argv);
 void cli_help_pfs(FILE *f);
+int cli_cmd_measure(int argc, char **argv);
+void cli_help_measure(FILE *f);
+int cli_cmd_sign(int argc, char **argv);
+void cli_help_sign(FILE *f);
+int cli_cmd_attest(int argc, char **argv);
+void cli_help_attest(FILE *f);
+int cli_cmd_verify(int argc, char **argv);
+void cli_help_verify(FILE *f);
 
 /* ---- twine run: options (cmd_run.c) and execution (run_exec.c) ------- */
 
@@ -46,6 +54,11 @@ typedef struct cli_dir {
   char *host;        /* owned */
   const char *guest; /* into argv, or == host */
 } cli_dir;
+
+/* --enclave: where the trusted side runs (docs/enclave.md). */
+typedef enum cli_enclave { CLI_ENCLAVE_NONE, CLI_ENCLAVE_PROCESS } cli_enclave;
+
+struct tw_host_proc_child;
 
 typedef struct cli_run_opts {
   const char *module;
@@ -61,10 +74,36 @@ typedef struct cli_run_opts {
   int nlistens;
   twine_config_t config; /* bounds, memory, stacks */
   uint64_t timeout_ms;   /* 0: none */
+  cli_enclave enclave;   /* --enclave */
+  uint32_t enclave_test; /* hidden --enclave-test hooks (TW_CHAN_F_*) */
+  /* Inside the trusted process (run_proc.c): the module's bytes (instead
+   * of reading the file `module`) and the channel to the host. */
+  const uint8_t *bytes;
+  size_t nbytes;
+  const struct tw_host_proc_child *child;
 } cli_run_opts;
 
-/* Instantiate and run per *o; returns the process exit code. */
+/* Parse the options of `twine run` (argv[0] is the command name) for
+ * another command that shares them. An option the run parser does not
+ * know is offered to extra(ctx, argc, argv, i) first (NULL: none), which
+ * returns how many words it consumed (0: not its option; -1: error,
+ * already reported). Returns -1 to go on (o filled; free it with
+ * cli_run_opts_free) or an exit code (--help printed the run help, or an
+ * error was reported). */
+typedef int (*cli_run_extra_fn)(void *ctx, int argc, char **argv, int i);
+int cli_run_parse(int argc, char **argv, cli_run_opts *o,
+                  cli_run_extra_fn extra, void *ctx);
+void cli_run_opts_free(cli_run_opts *o);
+
+/* Instantiate and run per *o; returns the process exit code. With
+ * --enclave=process (and not already inside the trusted process) this is
+ * cli_run_proc. */
 int cli_run_exec(const cli_run_opts *o);
+/* The process backend (run_proc.c): start the trusted process, hand it
+ * the module and the options, serve it, report how it ended. */
+int cli_run_proc(const cli_run_opts *o);
+/* `twine __trusted-process FD`: the trusted process's main. */
+int cli_proc_child_main(int argc, char **argv);
 /* --invoke: call the export o->invoke of inst with o->rest as arguments
  * and print the results. *trap is filled when the guest trapped or exited
  * (the return value is then -1: the caller reports it). */

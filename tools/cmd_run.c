@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "host/enclave_chan.h"
 
 /* The engine's accepted ranges (see twine_config_t). */
 #define CLI_MIN_MEMORY ((uint64_t)64 << 10)
@@ -70,6 +71,11 @@ void cli_help_run(FILE *f) {
       "                           no unit = seconds), at most 365 days\n"
       "  --bounds=guard|explicit  memory bounds checks: guard pages (default)\n"
       "                           or an explicit check on every access\n"
+      "  --enclave=process|none   where the trusted side (engine, WASI) runs:\n"
+      "                           a child process locked down with seccomp\n"
+      "                           that reaches the host only through host\n"
+      "                           calls (process, the default on Linux), or\n"
+      "                           this process (none)\n"
       "  -h, --help               this help\n"
       "  --                       end of options (the next word is the "
       "module)\n"
@@ -126,7 +132,9 @@ typedef enum opt_id {
   OPT_STACK_SIZE,
   OPT_MAX_CALL_DEPTH,
   OPT_TIMEOUT,
-  OPT_BOUNDS
+  OPT_BOUNDS,
+  OPT_ENCLAVE,
+  OPT_ENCLAVE_TEST
 } opt_id;
 
 static const struct {
@@ -144,6 +152,9 @@ static const struct {
     {"--max-call-depth", OPT_MAX_CALL_DEPTH, "N"},
     {"--timeout", OPT_TIMEOUT, "DURATION"},
     {"--bounds", OPT_BOUNDS, "guard|explicit"},
+    {"--enclave", OPT_ENCLAVE, "process|none"},
+    /* hidden (docs/enclave.md): test hooks of the process backend */
+    {"--enclave-test", OPT_ENCLAVE_TEST, "HOOK"},
 };
 
 #define NOPTIONS (sizeof options / sizeof options[0])
@@ -304,6 +315,28 @@ static bool apply(cli_run_opts *o, opt_id id, const char *name,
       return false;
     }
     return true;
+  case OPT_ENCLAVE:
+    if (!strcmp(v, "none")) {
+      o->enclave = CLI_ENCLAVE_NONE;
+    } else if (!strcmp(v, "process")) {
+#ifdef __linux__
+      o->enclave = CLI_ENCLAVE_PROCESS;
+#else
+      cli_err("run: --enclave=process needs Linux (seccomp)");
+      return false;
+#endif
+    } else {
+      cli_err("run: --enclave must be process or none, not %s", v);
+      return false;
+    }
+    return true;
+  case OPT_ENCLAVE_TEST:
+    if (strcmp(v, "forbidden-syscall") != 0) {
+      cli_err("run: --enclave-test: unknown hook %s", v);
+      return false;
+    }
+    o->enclave_test |= TW_CHAN_F_TEST_FORBIDDEN;
+    return true;
   }
   return false;
 }
@@ -344,10 +377,19 @@ static void opts_free(cli_run_opts *o) {
   memset(o, 0, sizeof *o);
 }
 
+/* Options of another command that shares the run options (cli_run_parse). */
+static cli_run_extra_fn g_extra;
+static void *g_extra_ctx;
+
 /* Returns -1 to go on, or an exit code. */
 static int parse_args(int argc, char **argv, cli_run_opts *o) {
   memset(o, 0, sizeof *o);
   twine_config_default(&o->config);
+#ifdef __linux__
+  o->enclave = CLI_ENCLAVE_PROCESS;
+#else
+  o->enclave = CLI_ENCLAVE_NONE;
+#endif
   /* Each option is at most one entry, so argc bounds every list. */
   o->dirs = calloc((size_t)argc, sizeof *o->dirs);
   o->envs = calloc((size_t)argc, sizeof *o->envs);
@@ -373,6 +415,14 @@ static int parse_args(int argc, char **argv, cli_run_opts *o) {
     }
     const char *value;
     int k = find_option(a, &value);
+    if (k < 0 && g_extra) { /* an option of the calling command */
+      int used = g_extra(g_extra_ctx, argc, argv, i);
+      if (used < 0) return CLI_EXIT_ERROR;
+      if (used > 0) {
+        i += used - 1;
+        continue;
+      }
+    }
     if (k < 0) {
       cli_err("run: unknown option %s (options go before the module path; "
               "try 'twine run --help')",
@@ -401,3 +451,16 @@ int cli_cmd_run(int argc, char **argv) {
   opts_free(&o);
   return rc;
 }
+
+/* For commands that take the run options (twine measure, twine attest). */
+int cli_run_parse(int argc, char **argv, cli_run_opts *o,
+                  cli_run_extra_fn extra, void *ctx) {
+  g_extra = extra;
+  g_extra_ctx = ctx;
+  int rc = parse_args(argc, argv, o);
+  g_extra = NULL;
+  g_extra_ctx = NULL;
+  return rc;
+}
+
+void cli_run_opts_free(cli_run_opts *o) { opts_free(o); }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "host/enclave_proc.h"
 
 typedef struct cli_command {
   const char *name;
@@ -21,6 +22,14 @@ static const cli_command commands[] = {
      cli_cmd_validate, cli_help_validate},
     {"pfs", "protected files: keygen, encrypt, decrypt, info, verify, rekey",
      cli_cmd_pfs, cli_help_pfs},
+    {"measure", "print the measurement of a module and launch options",
+     cli_cmd_measure, cli_help_measure},
+    {"sign", "sign a module with an Ed25519 key (signer identity)",
+     cli_cmd_sign, cli_help_sign},
+    {"attest", "produce attestation evidence, or the platform public key",
+     cli_cmd_attest, cli_help_attest},
+    {"verify", "check attestation evidence", cli_cmd_verify,
+     cli_help_verify},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -55,6 +64,8 @@ int main(int argc, char **argv) {
     return CLI_EXIT_ERROR;
   }
   const char *cmd = argv[1];
+  /* Not a command: the trusted process of --enclave=process. */
+  if (!strcmp(cmd, TW_HOST_PROC_ARGV1)) return cli_proc_child_main(argc, argv);
   if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
     usage(stdout);
     return CLI_EXIT_OK;

@@ -9,11 +9,17 @@
  *                form for a module without _start);
  *   PLAN_START   the module exports _start: a command, ARGS are its argv;
  *   PLAN_NONE    neither: instantiation (the start function) is all.
+ *
+ * With --enclave=process this runs twice over: in the host process
+ * cli_run_exec hands over to cli_run_proc (run_proc.c), which starts the
+ * trusted process; there, cli_run_exec runs again on the bytes it received
+ * (o->bytes), with WASI over its channel (o->child).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "host/enclave_proc.h"
 #include "twine/wasi.h"
 
 #define WASI_MODULE "wasi_snapshot_preview1"
@@ -26,6 +32,7 @@ typedef struct run_ctx {
   plan_kind plan;
   uint8_t *bytes;
   size_t len;
+  bool own_bytes; /* read here (not the trusted process's launch copy) */
   twine_engine_t *engine;
   twine_module_t *mod;
   twine_store_t *store;
@@ -188,6 +195,10 @@ static bool setup_wasi(run_ctx *c) {
       goto out;
     }
   }
+  if (o->child && (st = tw_host_proc_child_wasi(o->child, cfg)) != TWINE_OK) {
+    wasi_fail(st, "the host's handles");
+    goto out;
+  }
   twine_error_t err;
   memset(&err, 0, sizeof err);
   st = twine_wasi_new(c->store, cfg, &c->wasi, &err);
@@ -331,12 +342,24 @@ static int run_guest(run_ctx *c) {
 }
 
 int cli_run_exec(const cli_run_opts *o) {
+  if (o->enclave_test && o->enclave != CLI_ENCLAVE_PROCESS) {
+    cli_err("run: --enclave-test needs --enclave=process");
+    return CLI_EXIT_ERROR;
+  }
+  if (o->enclave == CLI_ENCLAVE_PROCESS && !o->child) return cli_run_proc(o);
   run_ctx c;
   memset(&c, 0, sizeof c);
   c.o = o;
   int rc = CLI_EXIT_ERROR;
   twine_status_t st;
-  if (!cli_read_module(o->module, &c.bytes, &c.len)) goto out;
+  if (o->bytes) {
+    c.bytes = (uint8_t *)o->bytes;
+    c.len = o->nbytes;
+  } else if (!cli_read_module(o->module, &c.bytes, &c.len)) {
+    goto out;
+  } else {
+    c.own_bytes = true;
+  }
   if ((st = twine_engine_new(&o->config, &c.engine)) != TWINE_OK) {
     cli_err("cannot create the engine: %s", cli_status_name(st));
     goto out;
@@ -363,6 +386,6 @@ out:
   twine_store_free(c.store);
   twine_module_free(c.mod);
   twine_engine_free(c.engine);
-  free(c.bytes);
+  if (c.own_bytes) free(c.bytes);
   return rc;
 }

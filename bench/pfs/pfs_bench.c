@@ -24,6 +24,10 @@
 #include "pfs/pfs_int.h"
 #include "twine/pfs.h"
 
+#ifndef TW_PFS_PROFILE
+#error "pfs_bench needs the PFS sources built with -DTW_PFS_PROFILE=1 (bench/pfs/CMakeLists.txt)"
+#endif
+
 static const twine_pfs_io_ops *px;
 static uint64_t n_syncs, n_written, io_ns, sync_ns;
 

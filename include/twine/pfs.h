@@ -313,9 +313,10 @@ twine_pfs_status twine_pfs_mount_free(twine_pfs_mount *m);
  * back); manifest_gen == counter + 1 -> a crash hit between a manifest
  * commit and its counter bump: accepted, and the counter is advanced;
  * manifest_gen > counter + 1 -> ROLLBACK (the counter went back); manifest
- * missing while counter > 0 -> ROLLBACK. Records are persisted at sync
- * points only (the store's sync op, i.e. after a durable file commit, and
- * at once for tombstones and moves), one counter bump per manifest commit
+ * missing while counter > 0 -> ROLLBACK. Only durable records
+ * (rec.durable), tombstones and moves are persisted, at sync points only
+ * (the store's sync op, i.e. after a durable file commit, and at once for
+ * tombstones and moves), one counter bump per manifest commit
  * (the first manifest commit of a store instance is made twice, so that a
  * manifest a crash left ahead of the counter can never match it again).
  * While the store lives, the manifest is open with an exclusive host lock

@@ -57,6 +57,22 @@ twine_status_t twine_wasi_config_env(twine_wasi_config_t *cfg,
 twine_status_t twine_wasi_config_preopen_dir(twine_wasi_config_t *cfg,
                                              const char *host_path,
                                              const char *guest_path);
+/* Preopen host directory `host_path` under `guest_path` as a protected
+ * mount: every regular file the guest creates or opens in it is a protected
+ * file (include/twine/pfs.h) -- encrypted and authenticated under `key`
+ * (32 bytes, copied and wiped when cfg is freed), bound to its path within
+ * the mount (the mount id is derived from guest_path), with rollback
+ * anchors kept in the directory (.twine-anchors, .twine-anchors.ctr) across
+ * runs. Directories stay plain host directories; the host sees file names
+ * and sizes rounded to 4 KiB nodes, never contents. Tampering or an older
+ * copy of a file makes the guest's open or read fail with EIO, a file
+ * under another key with EACCES; twine_wasi_new fails (TWINE_ERR_IO) if
+ * the mount's anchor manifest is under another key or was rolled back.
+ * Semantics and limits: docs/wasi.md, "Protected mounts". Errors as
+ * twine_wasi_config_preopen_dir, TWINE_ERR_ARG for a NULL key. */
+twine_status_t twine_wasi_config_preopen_protected_dir(
+    twine_wasi_config_t *cfg, const char *host_path, const char *guest_path,
+    const uint8_t key[32]);
 /* Preopen a listening TCP socket bound to "HOST:PORT" (e.g.
  * "127.0.0.1:8080", "[::1]:8080"); the guest can sock_accept on it.
  * TWINE_ERR_ARG if the string is not of that shape (empty host, port not

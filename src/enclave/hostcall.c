@@ -439,3 +439,7 @@ tw_herr tw_hc_sock_shutdown(tw_hc *hc, uint32_t h, uint32_t how) {
 tw_herr tw_hc_sched_yield(tw_hc *hc) {
   return plain(hc, &(tw_hc_req){TW_HCN_sched_yield, 0, {0}});
 }
+
+tw_herr tw_hc_lock(tw_hc *hc, uint32_t h, uint32_t mode) {
+  return plain(hc, &(tw_hc_req){TW_HCN_lock, 0, {h, mode}});
+}

@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TW_HC_VERSION 1u
+#define TW_HC_VERSION 2u /* 2: + lock (34) */
 
 /* Limits of the contract (a reply over them is a violation). */
 #define TW_HC_MAX_NAME 255u      /* one path component */
@@ -245,5 +245,8 @@ tw_herr tw_hc_sock_send(tw_hc *hc, uint32_t h, const void *buf, size_t len,
 /* how: 1 = read, 2 = write, 3 = both */
 tw_herr tw_hc_sock_shutdown(tw_hc *hc, uint32_t h, uint32_t how);
 tw_herr tw_hc_sched_yield(tw_hc *hc);
+/* Non-blocking whole-file advisory lock (open-file-description lock):
+ * mode 0 unlock, 1 shared, 2 exclusive; EAGAIN if held elsewhere. */
+tw_herr tw_hc_lock(tw_hc *hc, uint32_t h, uint32_t mode);
 
 #endif

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -267,4 +268,23 @@ tw_herr tw_host_do_utimens_at(tw_host_posix *h, const tw_host_args *a,
   if (e) return e;
   int fl = a->a[1] ? AT_SYMLINK_NOFOLLOW : 0;
   return utimensat(a->fd[0], a->name, ts, fl) == 0 ? 0 : tw_host_errno_now();
+}
+
+/* Non-blocking whole-file OFD lock (F_OFD_SETLK): 0 unlock, 1 shared,
+ * 2 exclusive. Conflicts are EAGAIN. */
+tw_herr tw_host_do_lock(tw_host_posix *h, const tw_host_args *a,
+                        tw_hc_rep *rep, uint8_t *out, size_t cap) {
+  (void)h;
+  (void)rep;
+  (void)out;
+  (void)cap;
+  struct flock fl;
+  memset(&fl, 0, sizeof fl);
+  fl.l_type = a->a[1] == 2 ? F_WRLCK : a->a[1] == 1 ? F_RDLCK : F_UNLCK;
+  fl.l_whence = SEEK_SET;
+  int r;
+  do r = fcntl(a->fd[0], F_OFD_SETLK, &fl);
+  while (r < 0 && errno == EINTR);
+  if (r == 0) return 0;
+  return errno == EACCES ? TW_HE_AGAIN : tw_host_errno_now();
 }

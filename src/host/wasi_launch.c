@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/launch.h"
 #include "host/posix.h"
 #include "twine/wasi.h"
 #include "util/err.h"
@@ -31,6 +32,8 @@ typedef struct launch_preopen {
   uint8_t kind; /* TW_WASI_PRE_* */
   char *host;   /* directory path or "HOST:PORT" */
   char *guest;  /* directories: the guest's name; sockets: NULL */
+  bool prot;    /* a protected mount (key below, wiped on free) */
+  uint8_t key[32];
 } launch_preopen;
 
 struct twine_wasi_config {
@@ -42,6 +45,9 @@ struct twine_wasi_config {
   size_t npre, precap;
   int stdio[3];
   bool stdio_set; /* twine_wasi_config_stdio was called */
+  bool remote;    /* tw_host_wasi_config_remote: open nothing, use these */
+  tw_host_iface remote_iface;
+  tw_host_handles remote_h;
 };
 
 struct twine_wasi {
@@ -52,6 +58,11 @@ struct twine_wasi {
 };
 
 /* ---- configuration ------------------------------------------------------ */
+
+static void wipe(void *p, size_t n) {
+  volatile uint8_t *v = p;
+  while (n--) *v++ = 0;
+}
 
 static char *dup_str(const char *s) {
   size_t n = strlen(s) + 1;
@@ -94,8 +105,10 @@ void twine_wasi_config_free(twine_wasi_config_t *cfg) {
   for (size_t i = 0; i < cfg->npre; i++) {
     free(cfg->pre[i].host);
     free(cfg->pre[i].guest);
+    wipe(cfg->pre[i].key, sizeof cfg->pre[i].key);
   }
   free(cfg->pre);
+  tw_host_handles_clear(&cfg->remote_h);
   free(cfg);
 }
 
@@ -151,6 +164,7 @@ static twine_status_t add_preopen(twine_wasi_config_t *cfg, uint8_t kind,
   if (!pre) return TWINE_ERR_NOMEM;
   cfg->pre = pre;
   launch_preopen *p = &pre[cfg->npre];
+  memset(p, 0, sizeof *p);
   p->kind = kind;
   p->host = dup_str(host);
   p->guest = guest ? dup_str(guest) : NULL;
@@ -170,6 +184,18 @@ twine_status_t twine_wasi_config_preopen_dir(twine_wasi_config_t *cfg,
     return TWINE_ERR_ARG;
   if (strlen(guest_path) > TW_HC_MAX_PATH) return TWINE_ERR_LIMIT;
   return add_preopen(cfg, TW_WASI_PRE_DIR, host_path, guest_path);
+}
+
+twine_status_t twine_wasi_config_preopen_protected_dir(
+    twine_wasi_config_t *cfg, const char *host_path, const char *guest_path,
+    const uint8_t key[32]) {
+  if (!key) return TWINE_ERR_ARG;
+  twine_status_t st = twine_wasi_config_preopen_dir(cfg, host_path, guest_path);
+  if (st != TWINE_OK) return st;
+  launch_preopen *p = &cfg->pre[cfg->npre - 1];
+  p->prot = true;
+  memcpy(p->key, key, sizeof p->key);
+  return TWINE_OK;
 }
 
 /* "HOST:PORT" in shape (HOST non-empty, PORT decimal 0..65535); whether
@@ -220,7 +246,7 @@ static twine_status_t fail(twine_error_t *err, twine_status_t st,
 /* Host descriptor `fd` as guest stdio descriptor i. *open false: the guest
  * descriptor stays closed (fd -1, or the default descriptor i is closed in
  * this process). */
-static twine_status_t add_stdio(twine_wasi_t *wa, const twine_wasi_config_t *c,
+static twine_status_t add_stdio(tw_host_posix *h, const twine_wasi_config_t *c,
                                 int i, bool *open, uint32_t *handle,
                                 twine_error_t *err) {
   static const char *const names[3] = {"stdin", "stdout", "stderr"};
@@ -230,9 +256,63 @@ static twine_status_t add_stdio(twine_wasi_t *wa, const twine_wasi_config_t *c,
   if (fd < 0) return TWINE_OK;
   if (!chosen && fcntl(fd, F_GETFD) < 0 && errno == EBADF) return TWINE_OK;
   char msg[200];
-  if (tw_host_posix_add_fd(wa->host, fd, handle, msg, sizeof msg) != 0)
+  if (tw_host_posix_add_fd(h, fd, handle, msg, sizeof msg) != 0)
     return fail(err, TWINE_ERR_IO, "%s: %s", names[i], msg);
   *open = true;
+  return TWINE_OK;
+}
+
+void tw_host_handles_clear(tw_host_handles *hs) {
+  if (!hs) return;
+  free(hs->pre);
+  memset(hs, 0, sizeof *hs);
+}
+
+twine_status_t tw_host_wasi_open(tw_host_posix *h,
+                                 const twine_wasi_config_t *cfg,
+                                 tw_host_handles *out, twine_error_t *err) {
+  memset(out, 0, sizeof *out);
+  size_t npre = cfg ? cfg->npre : 0;
+  out->pre = calloc(npre ? npre : 1, sizeof *out->pre);
+  if (!out->pre) return fail(err, TWINE_ERR_NOMEM, "out of memory");
+  twine_status_t st;
+  for (int i = 0; i < 3; i++)
+    if ((st = add_stdio(h, cfg, i, &out->stdio_open[i], &out->stdio[i],
+                        err)) != TWINE_OK)
+      goto bad;
+  for (size_t i = 0; i < npre; i++) {
+    const launch_preopen *p = &cfg->pre[i];
+    char msg[200];
+    int rc;
+    if (p->kind == TW_WASI_PRE_DIR)
+      rc = tw_host_posix_open_dir(h, p->host, &out->pre[i], msg, sizeof msg);
+    else
+      rc = tw_host_posix_listen_tcp(h, p->host, &out->pre[i], msg,
+                                    sizeof msg);
+    if (rc != 0) {
+      st = fail(err, TWINE_ERR_IO, "%s", msg);
+      goto bad;
+    }
+  }
+  out->npre = npre;
+  return TWINE_OK;
+bad:
+  tw_host_handles_clear(out); /* the host table still owns what was opened */
+  return st;
+}
+
+twine_status_t tw_host_wasi_config_remote(twine_wasi_config_t *cfg,
+                                          const tw_host_iface *iface,
+                                          const tw_host_handles *hs) {
+  if (!cfg || !iface || !hs || (hs->npre && !hs->pre)) return TWINE_ERR_ARG;
+  uint32_t *pre = calloc(hs->npre ? hs->npre : 1, sizeof *pre);
+  if (!pre) return TWINE_ERR_NOMEM;
+  if (hs->npre) memcpy(pre, hs->pre, hs->npre * sizeof *pre);
+  tw_host_handles_clear(&cfg->remote_h);
+  cfg->remote_h = *hs;
+  cfg->remote_h.pre = pre;
+  cfg->remote_iface = *iface;
+  cfg->remote = true;
   return TWINE_OK;
 }
 
@@ -244,36 +324,50 @@ twine_status_t twine_wasi_new(twine_store_t *store,
   twine_wasi_t *wa = calloc(1, sizeof *wa);
   size_t npre = cfg ? cfg->npre : 0;
   tw_wasi_preopen *pre = calloc(npre ? npre : 1, sizeof *pre);
+  tw_wasi_protect *prot = calloc(npre ? npre : 1, sizeof *prot);
+  tw_host_handles local;
+  const tw_host_handles *hs = &local;
   twine_status_t st = TWINE_OK;
-  if (!wa || !pre || !(wa->host = tw_host_posix_new())) {
+  memset(&local, 0, sizeof local);
+  if (!wa || !pre || !prot) {
     st = fail(err, TWINE_ERR_NOMEM, "out of memory");
     goto out;
   }
   wa->store = store;
-  wa->iface = tw_host_posix_iface(wa->host);
+  if (cfg && cfg->remote) {
+    if (cfg->remote_h.npre != npre) {
+      st = fail(err, TWINE_ERR_ARG,
+                "the host handed over %zu preopens for %zu configured",
+                cfg->remote_h.npre, npre);
+      goto out;
+    }
+    wa->iface = cfg->remote_iface;
+    hs = &cfg->remote_h;
+  } else {
+    if (!(wa->host = tw_host_posix_new())) {
+      st = fail(err, TWINE_ERR_NOMEM, "out of memory");
+      goto out;
+    }
+    wa->iface = tw_host_posix_iface(wa->host);
+    if ((st = tw_host_wasi_open(wa->host, cfg, &local, err)) != TWINE_OK)
+      goto out;
+  }
 
   tw_wasi_setup s;
   memset(&s, 0, sizeof s);
   s.iface = &wa->iface;
-  for (int i = 0; i < 3; i++)
-    if ((st = add_stdio(wa, cfg, i, &s.stdio_open[i], &s.stdio[i], err)) !=
-        TWINE_OK)
-      goto out;
+  for (int i = 0; i < 3; i++) {
+    s.stdio_open[i] = hs->stdio_open[i];
+    s.stdio[i] = hs->stdio[i];
+  }
   for (size_t i = 0; i < npre; i++) {
-    const launch_preopen *p = &cfg->pre[i];
-    char msg[200];
-    int rc;
-    pre[i].kind = p->kind;
-    pre[i].guest_path = p->guest;
-    if (p->kind == TW_WASI_PRE_DIR)
-      rc = tw_host_posix_open_dir(wa->host, p->host, &pre[i].handle, msg,
-                                  sizeof msg);
-    else
-      rc = tw_host_posix_listen_tcp(wa->host, p->host, &pre[i].handle, msg,
-                                    sizeof msg);
-    if (rc != 0) {
-      st = fail(err, TWINE_ERR_IO, "%s", msg);
-      goto out;
+    pre[i].kind = cfg->pre[i].kind;
+    pre[i].guest_path = cfg->pre[i].guest;
+    pre[i].handle = hs->pre[i];
+    if (cfg->pre[i].prot) { /* the key is copied by tw_wasi_new */
+      prot[i].key = cfg->pre[i].key;
+      prot[i].key_len = sizeof cfg->pre[i].key;
+      prot[i].anchors = TW_WASI_ANCHORS_PERSISTENT;
     }
   }
   if (cfg) {
@@ -284,6 +378,7 @@ twine_status_t twine_wasi_new(twine_store_t *store,
   }
   s.npreopens = npre;
   s.preopens = pre;
+  s.protect = prot;
 
   tw_err e;
   memset(&e, 0, sizeof e);
@@ -295,6 +390,8 @@ twine_status_t twine_wasi_new(twine_store_t *store,
   wa = NULL;
 out:
   free(pre);
+  free(prot);
+  tw_host_handles_clear(&local);
   twine_wasi_free(wa);
   return st;
 }

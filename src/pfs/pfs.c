@@ -435,6 +435,9 @@ twine_pfs_status twine_pfs_close(twine_pfs_file *f) {
 
 /* ---- data -------------------------------------------------------------------- */
 
+/* Reads of at least this many whole nodes bypass the cache. */
+#define DIRECT_MIN 8u
+
 static twine_pfs_status pread_locked(tw_pfs_inode *ino, uint8_t *buf, size_t len,
                                      uint64_t off, bool excl, size_t *nread) {
   uint64_t size = ino->hdr.size;
@@ -453,12 +456,29 @@ static twine_pfs_status pread_locked(tw_pfs_inode *ino, uint8_t *buf, size_t len
   while (done < len) {
     uint64_t o = off + done, d = o / TW_PFS_NODE;
     size_t in = (size_t)(o % TW_PFS_NODE), n = TW_PFS_NODE - in;
+    twine_pfs_status s;
+    if (in == 0 && len - done >= DIRECT_MIN * TW_PFS_NODE) {
+      /* large read: whole uncached nodes straight into buf, no copy */
+      uint64_t got = 0;
+      if (!excl)
+        pthread_mutex_lock(&ino->cmx);
+      s = tw_pfs_read_direct(ino, d, (len - done) / TW_PFS_NODE, excl ? TW_PFS_G_EXCL : 0,
+                             buf + done, &got);
+      if (!excl)
+        pthread_mutex_unlock(&ino->cmx);
+      if (s != TWINE_PFS_OK)
+        return s;
+      if (got > 0) {
+        done += (size_t)got * TW_PFS_NODE;
+        continue;
+      }
+    }
     if (n > len - done)
       n = len - done;
     tw_pfs_frame *fr;
     if (!excl)
       pthread_mutex_lock(&ino->cmx);
-    twine_pfs_status s = tw_pfs_get(ino, TW_PFS_K_DATA, d, excl ? TW_PFS_G_EXCL : 0, &fr);
+    s = tw_pfs_get(ino, TW_PFS_K_DATA, d, excl ? TW_PFS_G_EXCL : 0, &fr);
     if (s == TWINE_PFS_OK)
       TW_PFS_PROF(TW_PFS_P_COPY, memcpy(buf + done, fr->buf + in, n));
     if (!excl)

@@ -17,7 +17,10 @@
  * remembers the entry it was verified against (or sealed under) and is
  * served only while its parent entry still equals it; a stale frame (and
  * its cached subtree) is dropped and the node reloaded, so a node that a
- * truncate turned into a hole always reads as zeros.
+ * truncate turned into a hole always reads as zeros. Large reads bypass the
+ * cache (tw_pfs_read_direct): whole uncached nodes are decrypted from the
+ * staging buffer straight into the caller's memory, saving a copy per
+ * node; a failed node is wiped there before the error is returned.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -302,6 +305,47 @@ fail:
   if (s != TW_PFS_NEED_EXCL)
     tw_pfs_fail(ino, s);
   return s;
+}
+
+twine_pfs_status tw_pfs_read_direct(tw_pfs_inode *ino, uint64_t d, uint64_t max,
+                                    unsigned flags, uint8_t *out, uint64_t *got) {
+  *got = 0;
+  if (ino->hdr.size <= TW_PFS_INLINE_MAX || lookup(ino, TW_PFS_K_DATA, d))
+    return TWINE_PFS_OK;
+  tw_pfs_frame *parent;
+  twine_pfs_status s = tw_pfs_get(ino, TW_PFS_K_MHT, d / TW_PFS_DPM, flags & TW_PFS_G_EXCL,
+                                  &parent);
+  if (s != TWINE_PFS_OK)
+    return s;
+  uint64_t n = 0;
+  while (n < max && n < TW_PFS_READAHEAD) {
+    uint64_t e = d + n;
+    if (e / TW_PFS_DPM != d / TW_PFS_DPM ||
+        tw_pfs_is_zero(parent->buf + (size_t)(e % TW_PFS_DPM) * TW_PFS_ENTRY, TW_PFS_ENTRY) ||
+        (n > 0 && lookup(ino, TW_PFS_K_DATA, e)))
+      break;
+    n++;
+  }
+  if (n == 0)
+    return TWINE_PFS_OK; /* a hole: the cached path reads zeros */
+  uint64_t phys = tw_pfs_data_phys(d);
+  if (phys + n > ino->phys_len)
+    return tw_pfs_fail(ino, TWINE_PFS_CORRUPTED);
+  s = tw_pfs_io_read(ino, ino->h, ino->stage, (size_t)n * TW_PFS_NODE, phys * TW_PFS_NODE);
+  for (uint64_t i = 0; i < n && s == TWINE_PFS_OK; i++) {
+    const uint8_t *e = parent->buf + (size_t)((d + i) % TW_PFS_DPM) * TW_PFS_ENTRY;
+    s = tw_pfs_node_open(ino, TW_PFS_K_DATA, d + i, ino->stage + i * TW_PFS_NODE,
+                         out + i * TW_PFS_NODE, e);
+    if (s == TWINE_PFS_OK && !node_ok(ino, TW_PFS_K_DATA, d + i, out + i * TW_PFS_NODE))
+      s = TWINE_PFS_CORRUPTED;
+  }
+  if (s != TWINE_PFS_OK) {
+    tw_cry_wipe(out, (size_t)n * TW_PFS_NODE); /* nothing unverified is returned */
+    return tw_pfs_fail(ino, s);
+  }
+  ino->last_miss = d + n - 1;
+  *got = n;
+  return TWINE_PFS_OK;
 }
 
 void tw_pfs_mark_dirty(tw_pfs_inode *ino, tw_pfs_frame *f) {

@@ -40,6 +40,9 @@
 #ifndef TW_PFS_READAHEAD
 #define TW_PFS_READAHEAD 32u /* nodes per preadv; also the staging size */
 #endif
+/* It is also the most vectors per pwritev (commit runs); the POSIX table
+ * (src/host/pfs_posix_io.c) takes at most 64. */
+_Static_assert(TW_PFS_READAHEAD >= 1 && TW_PFS_READAHEAD <= 64, "TW_PFS_READAHEAD: 1..64");
 
 /* ---- header layout (docs/pfs-format.md) --------------------------------- */
 
@@ -370,6 +373,13 @@ void tw_pfs_cache_free(tw_pfs_inode *ino);
 #define TW_PFS_G_NORA 4u /* no read-ahead (the tree is about to change) */
 twine_pfs_status tw_pfs_get(tw_pfs_inode *ino, int kind, uint64_t idx,
                             unsigned flags, tw_pfs_frame **out);
+/* Large reads: decrypt up to max (<= READAHEAD) whole data nodes from d on
+ * directly into out (the caller's memory; from the private staging
+ * buffer), without caching them. Stops before a cached node (its frame
+ * may be newer than the disk), a hole or the end of d's MHT run; *got = 0
+ * if d itself is cached or a hole. Same locking and flags as tw_pfs_get. */
+twine_pfs_status tw_pfs_read_direct(tw_pfs_inode *ino, uint64_t d, uint64_t max,
+                                    unsigned flags, uint8_t *out, uint64_t *got);
 /* Mark a frame and its ancestors dirty (and the header). */
 void tw_pfs_mark_dirty(tw_pfs_inode *ino, tw_pfs_frame *f);
 /* Pointer to the entry of a node in its cached parent (or the root). */

@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wasi/wasi_int.h"
+#include "wasi/wasi_prot.h"
 
 typedef struct tw_wasi_fn_desc {
   const char *name;
@@ -174,6 +174,10 @@ twine_status_t tw_wasi_new(const tw_wasi_setup *setup, tw_wasi **out,
         goto fail;
       }
       memcpy(f->preopen, p->guest_path, f->preopen_len + 1);
+      if (setup->protect && setup->protect[i].key &&
+          (st = tw_wasi_prot_new(w, f, p->guest_path, &setup->protect[i],
+                                 err)) != TWINE_OK)
+        goto fail;
     } else if (p->kind == TW_WASI_PRE_SOCKET) {
       if ((st = adopt(w, fd, p->handle, true, err)) != TWINE_OK) goto fail;
     } else {
@@ -195,12 +199,15 @@ fail:
 
 void tw_wasi_free(tw_wasi *w) {
   if (!w) return;
-  for (uint32_t i = 0; i < w->nfds; i++) {
+  for (uint32_t i = 0; w->fds && i < w->nfds; i++) {
     tw_wasi_fd *f = &w->fds[i];
     if (!f->used) continue;
-    if (w->hc && tw_hc_holds(w->hc, f->handle)) tw_hc_close(w->hc, f->handle);
+    if (f->pfs && f->pfs->file) twine_pfs_close(f->pfs->file);
+    else if (w->hc && tw_hc_holds(w->hc, f->handle))
+      tw_hc_close(w->hc, f->handle);
     tw_wasi_fd_clear(f);
   }
+  tw_wasi_prot_free_all(w); /* after every protected file was closed */
   tw_hc_free(w->hc);
   free(w->fds);
   free(w->args);

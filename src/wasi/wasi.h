@@ -25,6 +25,20 @@ typedef struct tw_wasi_preopen {
   const char *guest_path; /* dirs: the name the guest sees (prestat) */
 } tw_wasi_preopen;
 
+/* How a preopened directory is protected (tw_wasi_setup.protect): with a
+ * key it is a protected mount, every regular file in it a PFS file bound
+ * to its path within the mount (src/wasi/wasi_protected.c). */
+enum { TW_WASI_ANCHORS_PERSISTENT = 0, TW_WASI_ANCHORS_PROCESS = 1 };
+typedef struct tw_wasi_protect {
+  const uint8_t *key;      /* NULL: a plain directory; else 16 or 32 bytes
+                              (copied; the copy is wiped) */
+  size_t key_len;
+  const uint8_t *mount_id; /* 16 bytes; NULL = derived from the guest path */
+  /* rollback anchors: PERSISTENT (manifest .twine-anchors and a file
+   * counter .twine-anchors.ctr in the host directory) or PROCESS */
+  uint8_t anchors;
+} tw_wasi_protect;
+
 typedef struct tw_wasi_setup {
   const tw_host_iface *iface;
   size_t argc;
@@ -35,6 +49,8 @@ typedef struct tw_wasi_setup {
   uint32_t stdio[3];         /* host handles of guest fds 0, 1, 2 */
   size_t npreopens;          /* guest fds 3, 4, ... in this order */
   const tw_wasi_preopen *preopens;
+  /* NULL, or npreopens entries: entry i protects directory preopen i */
+  const tw_wasi_protect *protect;
 } tw_wasi_setup;
 
 /* Create the WASI state. Copies everything in *setup. Fails with

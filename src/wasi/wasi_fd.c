@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wasi/wasi_int.h"
+#include "wasi/wasi_prot.h"
 
 tw_wasi_fd *tw_wasi_fd_at(tw_wasi *w, uint64_t fd) {
   if (fd >= w->nfds) return NULL;
@@ -39,7 +39,21 @@ tw_wasi_errno tw_wasi_dir_get(tw_wasi *w, uint64_t fd, uint64_t rights,
 
 void tw_wasi_fd_clear(tw_wasi_fd *f) {
   free(f->preopen);
+  if (f->pfs) free(f->pfs->rel);
+  free(f->pfs);
   memset(f, 0, sizeof *f);
+}
+
+tw_wasi_errno tw_wasi_fd_release(tw_wasi *w, tw_wasi_fd *f) {
+  tw_herr e = TW_HE_OK;
+  if (f->pfs && f->pfs->file) {
+    twine_pfs_status s = twine_pfs_close(f->pfs->file); /* freed anyway */
+    e = s ? twine_pfs_status_errno(s) : TW_HE_OK;
+  } else {
+    e = tw_hc_close(w->hc, f->handle);
+  }
+  tw_wasi_fd_clear(f); /* the number is free whatever the host said */
+  return tw_wasi_herr(w, e);
 }
 
 tw_wasi_errno tw_wasi_fd_insert(tw_wasi *w, uint32_t handle, uint8_t type,
@@ -147,9 +161,7 @@ static uint32_t fdflags_to_host(uint64_t f) {
 tw_wasi_errno tw_wasi_fn_fd_close(tw_wasi_call *c, const uint64_t *a) {
   tw_wasi_fd *f = tw_wasi_fd_at(c->w, a[0]);
   if (!f) return TW_WE_BADF;
-  tw_herr e = tw_hc_close(c->w->hc, f->handle);
-  tw_wasi_fd_clear(f); /* the number is free whatever the host said */
-  return tw_wasi_herr(c->w, e);
+  return tw_wasi_fd_release(c->w, f);
 }
 
 tw_wasi_errno tw_wasi_fn_fd_renumber(tw_wasi_call *c, const uint64_t *a) {
@@ -157,13 +169,13 @@ tw_wasi_errno tw_wasi_fn_fd_renumber(tw_wasi_call *c, const uint64_t *a) {
   tw_wasi_fd *to = tw_wasi_fd_at(c->w, a[1]);
   if (!from || !to) return TW_WE_BADF;
   if (from == to) return TW_WE_SUCCESS;
-  tw_herr e = tw_hc_close(c->w->hc, to->handle);
-  tw_wasi_fd_clear(to);
-  *to = *from; /* moves the preopen name too */
+  uint64_t before = c->w->host_errors;
+  tw_wasi_errno e = tw_wasi_fd_release(c->w, to);
+  *to = *from; /* moves the preopen name (and protected state) too */
   memset(from, 0, sizeof *from);
   /* `to` now refers to the renamed descriptor whatever the host said about
    * closing the old one; report a broken contract nevertheless */
-  return e == TW_HE_HOST ? tw_wasi_herr(c->w, e) : TW_WE_SUCCESS;
+  return c->w->host_errors != before ? e : TW_WE_SUCCESS;
 }
 
 tw_wasi_errno tw_wasi_fn_fd_fdstat_get(tw_wasi_call *c, const uint64_t *a) {
@@ -171,13 +183,16 @@ tw_wasi_errno tw_wasi_fn_fd_fdstat_get(tw_wasi_call *c, const uint64_t *a) {
   if (!f) return TW_WE_BADF;
   if (!tw_wasi_mem(c, a[1], TW_WSZ_FDSTAT)) return TW_WE_FAULT;
   uint32_t hfl = 0;
-  tw_herr e = tw_hc_fcntl_getfl(c->w->hc, f->handle, &hfl);
+  tw_herr e = f->pfs && f->pfs->file
+                  ? TW_HE_OK /* a protected file: the flags live here */
+                  : tw_hc_fcntl_getfl(c->w->hc, f->handle, &hfl);
   if (e != TW_HE_OK) return tw_wasi_herr(c->w, e);
   uint8_t *p = tw_wasi_mem(c, a[1], TW_WSZ_FDSTAT);
   if (!p) return TW_WE_FAULT;
   memset(p, 0, TW_WSZ_FDSTAT);
   p[0] = f->type;
-  tw_wasi_le16(p + 2, fdflags_from_host(hfl));
+  tw_wasi_le16(p + 2, f->pfs && f->pfs->file ? f->pfs->fdflags
+                                              : fdflags_from_host(hfl));
   tw_wasi_le64(p + 8, f->base);
   tw_wasi_le64(p + 16, f->inheriting);
   return TW_WE_SUCCESS;
@@ -192,10 +207,15 @@ tw_wasi_errno tw_wasi_fn_fd_fdstat_set_flags(tw_wasi_call *c,
   if (flags & ~(uint64_t)TW_WFD_ALL) return TW_WE_INVAL;
   /* Only append and nonblock can change after open (as with POSIX F_SETFL);
    * the sync flags may be passed along unchanged (fcntl(F_GETFL) | X). */
+  const uint16_t sync = TW_WFD_DSYNC | TW_WFD_RSYNC | TW_WFD_SYNC;
+  if (f->pfs && f->pfs->file) {
+    if ((flags & sync) != (f->pfs->fdflags & sync)) return TW_WE_NOTSUP;
+    f->pfs->fdflags = (uint16_t)flags;
+    return TW_WE_SUCCESS;
+  }
   uint32_t cur = 0;
   tw_herr e = tw_hc_fcntl_getfl(c->w->hc, f->handle, &cur);
   if (e != TW_HE_OK) return tw_wasi_herr(c->w, e);
-  const uint16_t sync = TW_WFD_DSYNC | TW_WFD_RSYNC | TW_WFD_SYNC;
   if ((flags & sync) != (fdflags_from_host(cur) & sync)) return TW_WE_NOTSUP;
   e = tw_hc_fcntl_setfl(c->w->hc, f->handle, fdflags_to_host(flags));
   return tw_wasi_herr(c->w, e);

@@ -12,10 +12,14 @@
  * Writes are gathered (several iovecs through the scratch buffer) and
  * repeated until everything is written or a write comes back short. An
  * error after some bytes moved reports the bytes, as POSIX does.
+ *
+ * Backends: a descriptor of a protected file (f->pfs->file, a protected
+ * mount) holds no host handle; hread/hwrite and the calls below switch to
+ * its PFS operations (wasi_protected.c), everything else is unchanged.
  */
 #include <string.h>
 
-#include "wasi/wasi_int.h"
+#include "wasi/wasi_prot.h"
 
 #define TW_WASI_OFF_MAX ((uint64_t)INT64_MAX)
 
@@ -27,14 +31,18 @@ static size_t min_sz(uint64_t a, uint64_t b) {
   return (size_t)(a < b ? a : b);
 }
 
+static bool prot(const tw_wasi_fd *f) { return f->pfs && f->pfs->file; }
+
 static tw_herr hread(tw_wasi *w, tw_wasi_fd *f, bool at, uint64_t off,
                      void *buf, size_t len, size_t *n) {
+  if (prot(f)) return tw_wasi_pfile_read(f, at, off, buf, len, n);
   return at ? tw_hc_pread(w->hc, f->handle, off, buf, len, n)
             : tw_hc_read(w->hc, f->handle, buf, len, n);
 }
 
 static tw_herr hwrite(tw_wasi *w, tw_wasi_fd *f, bool at, uint64_t off,
                       const void *buf, size_t len, size_t *n) {
+  if (prot(f)) return tw_wasi_pfile_write(f, at, off, buf, len, n);
   return at ? tw_hc_pwrite(w->hc, f->handle, off, buf, len, n)
             : tw_hc_write(w->hc, f->handle, buf, len, n);
 }
@@ -180,6 +188,10 @@ tw_wasi_errno tw_wasi_fn_fd_seek(tw_wasi_call *c, const uint64_t *a) {
   if (whence > 2) return TW_WE_INVAL;
   if (!tw_wasi_mem(c, a[3], 8)) return TW_WE_FAULT;
   uint64_t pos = 0;
+  if (prot(f)) {
+    if ((r = tw_wasi_pfile_seek(f, off, (uint8_t)whence, &pos))) return r;
+    return tw_wasi_put_u64(c, a[3], pos) ? TW_WE_SUCCESS : TW_WE_FAULT;
+  }
   tw_herr e = tw_hc_seek(c->w->hc, f->handle, off, (uint8_t)whence, &pos);
   if (e != TW_HE_OK) return tw_wasi_herr(c->w, e);
   return tw_wasi_put_u64(c, a[3], pos) ? TW_WE_SUCCESS : TW_WE_FAULT;
@@ -191,6 +203,10 @@ tw_wasi_errno tw_wasi_fn_fd_tell(tw_wasi_call *c, const uint64_t *a) {
   if (r) return r;
   if (!tw_wasi_mem(c, a[1], 8)) return TW_WE_FAULT;
   uint64_t pos = 0;
+  if (prot(f)) {
+    if ((r = tw_wasi_pfile_seek(f, 0, 1, &pos))) return r;
+    return tw_wasi_put_u64(c, a[1], pos) ? TW_WE_SUCCESS : TW_WE_FAULT;
+  }
   tw_herr e = tw_hc_seek(c->w->hc, f->handle, 0, 1, &pos);
   if (e != TW_HE_OK) return tw_wasi_herr(c->w, e);
   return tw_wasi_put_u64(c, a[1], pos) ? TW_WE_SUCCESS : TW_WE_FAULT;
@@ -202,6 +218,7 @@ tw_wasi_errno tw_wasi_fn_fd_sync(tw_wasi_call *c, const uint64_t *a) {
   tw_wasi_fd *f;
   tw_wasi_errno r = tw_wasi_fd_get(c->w, a[0], TW_WR_FD_SYNC, &f);
   if (r) return r;
+  if (prot(f)) return tw_wasi_pfile_sync(f, false);
   return tw_wasi_herr(c->w, tw_hc_fsync(c->w->hc, f->handle));
 }
 
@@ -209,6 +226,7 @@ tw_wasi_errno tw_wasi_fn_fd_datasync(tw_wasi_call *c, const uint64_t *a) {
   tw_wasi_fd *f;
   tw_wasi_errno r = tw_wasi_fd_get(c->w, a[0], TW_WR_FD_DATASYNC, &f);
   if (r) return r;
+  if (prot(f)) return tw_wasi_pfile_sync(f, true);
   return tw_wasi_herr(c->w, tw_hc_fdatasync(c->w->hc, f->handle));
 }
 
@@ -219,6 +237,7 @@ tw_wasi_errno tw_wasi_fn_fd_advise(tw_wasi_call *c, const uint64_t *a) {
   uint64_t off = a[1], len = a[2], advice = a[3];
   if (advice > 5 || off > TW_WASI_OFF_MAX || len > TW_WASI_OFF_MAX)
     return TW_WE_INVAL;
+  if (prot(f)) return TW_WE_SUCCESS; /* advice only; PFS has its own cache */
   return tw_wasi_herr(c->w, tw_hc_fadvise(c->w->hc, f->handle, off, len,
                                           (uint8_t)advice));
 }
@@ -231,6 +250,7 @@ tw_wasi_errno tw_wasi_fn_fd_allocate(tw_wasi_call *c, const uint64_t *a) {
   if (len == 0 || off > TW_WASI_OFF_MAX || len > TW_WASI_OFF_MAX)
     return TW_WE_INVAL;
   if (len > TW_WASI_OFF_MAX - off) return TW_WE_FBIG;
+  if (prot(f)) return tw_wasi_pfile_allocate(f, off, len);
   return tw_wasi_herr(c->w, tw_hc_fallocate(c->w->hc, f->handle, off, len));
 }
 
@@ -255,6 +275,11 @@ tw_wasi_errno tw_wasi_fn_fd_filestat_get(tw_wasi_call *c, const uint64_t *a) {
   if (r) return r;
   if (!tw_wasi_mem(c, a[1], TW_WSZ_FILESTAT)) return TW_WE_FAULT;
   tw_hstat st;
+  if (prot(f)) {
+    if ((r = tw_wasi_pfile_stat(f, &st))) return r;
+    tw_wasi_put_filestat(c, a[1], &st);
+    return TW_WE_SUCCESS;
+  }
   tw_herr e = tw_hc_fstat(c->w->hc, f->handle, &st);
   if (e != TW_HE_OK) return tw_wasi_herr(c->w, e);
   tw_wasi_put_filestat(c, a[1], &st);
@@ -267,6 +292,7 @@ tw_wasi_errno tw_wasi_fn_fd_filestat_set_size(tw_wasi_call *c,
   tw_wasi_errno r = tw_wasi_fd_get(c->w, a[0], TW_WR_FD_FILESTAT_SET_SIZE, &f);
   if (r) return r;
   if (a[1] > TW_WASI_OFF_MAX) return TW_WE_INVAL;
+  if (prot(f)) return tw_wasi_pfile_set_size(f, a[1]);
   return tw_wasi_herr(c->w, tw_hc_ftruncate(c->w->hc, f->handle, a[1]));
 }
 
@@ -278,6 +304,7 @@ tw_wasi_errno tw_wasi_fn_fd_filestat_set_times(tw_wasi_call *c,
   if (r) return r;
   uint32_t which;
   if ((r = tw_wasi_fst(a[3], &which))) return r;
+  if (prot(f)) return TW_WE_NOTSUP; /* the mtime is PFS's commit time */
   return tw_wasi_herr(c->w,
                       tw_hc_futimens(c->w->hc, f->handle, a[1], a[2], which));
 }

@@ -228,6 +228,9 @@ typedef struct tw_wasi_fd {
   uint64_t inheriting;
   char *preopen;      /* preopened directory: the guest's name for it */
   size_t preopen_len;
+  /* on a protected mount (wasi_prot.h): NULL for plain host descriptors.
+   * A protected regular file holds no host handle (TW_WASI_NO_HANDLE). */
+  struct tw_wasi_pfd *pfs;
 } tw_wasi_fd;
 
 /* Largest number of guest descriptors (each holds a host handle). */
@@ -253,6 +256,8 @@ struct tw_wasi {
   uint8_t *scratch; /* TW_WASI_SCRATCH bytes, allocated on first use */
   uint64_t host_errors; /* contract violations turned into EIO */
   struct tw_wasi_binding *bindings; /* TW_WASI_NFUNCS */
+  struct tw_wasi_prot **prots;      /* protected mounts (wasi_prot.h) */
+  size_t nprots;
 };
 
 /* The context of one WASI call from the guest. */
@@ -350,6 +355,9 @@ tw_wasi_errno tw_wasi_fd_insert(tw_wasi *w, uint32_t handle, uint8_t type,
                                 uint32_t *fd);
 /* Release a descriptor without closing its handle (table internals). */
 void tw_wasi_fd_clear(tw_wasi_fd *f);
+/* Close what the descriptor holds (its host handle, or its protected file)
+ * and release it; the result of the close. */
+tw_wasi_errno tw_wasi_fd_release(tw_wasi *w, tw_wasi_fd *f);
 /* The most rights a descriptor of `type` may hold. */
 void tw_wasi_type_rights(uint8_t type, uint64_t *base, uint64_t *inheriting);
 uint8_t tw_wasi_filetype(uint8_t host_type);

@@ -41,11 +41,16 @@
  * inheriting rights (DSYNC also needs FD_DATASYNC, SYNC/RSYNC FD_SYNC),
  * and the new descriptor holds the request reduced to its file type's
  * maximum (tw_wasi_type_rights).
+ *
+ * On a protected mount (f->pfs, wasi_protected.c) the calls that touch
+ * regular files (open, filestat_get, unlink, rename) hand the resolved
+ * target to the PFS side; link and symlink are ENOTSUP there, and names
+ * reserved for journals and anchors are EPERM.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "wasi/wasi_int.h"
+#include "wasi/wasi_prot.h"
 
 static bool is_dot_name(const tw_wasi_target *t) {
   return t->len == 1 && t->name[0] == '.';
@@ -174,6 +179,11 @@ tw_wasi_errno tw_wasi_fn_path_open(tw_wasi_call *c, const uint64_t *a) {
     tw_wasi_target_end(&t);
     return TW_WE_ISDIR; /* Linux: creating "x/" or "." */
   }
+  if (f->pfs) { /* a protected mount */
+    r = tw_wasi_prot_path_open(c, f, &t, oflags, base, inh, fdflags, a[8]);
+    tw_wasi_target_end(&t);
+    return r;
+  }
   bool slash = t.slash;
   uint32_t handle;
   tw_herr e = tw_hc_open_at(w->hc, t.dir, t.name, t.len,
@@ -225,7 +235,9 @@ tw_wasi_errno tw_wasi_fn_path_create_directory(tw_wasi_call *c,
   tw_wasi_target t;
   if ((r = resolve_at(c, f, a[1], a[2], TW_WASI_NOFOLLOW, &t))) return r;
   tw_herr e = is_dot_name(&t) ? TW_WE_EXIST
-                              : tw_hc_mkdir_at(c->w->hc, t.dir, t.name, t.len);
+               : f->pfs && tw_wasi_prot_reserved(t.name, t.len)
+                   ? TW_WE_PERM
+                   : tw_hc_mkdir_at(c->w->hc, t.dir, t.name, t.len);
   tw_wasi_target_end(&t);
   return herr(c->w, e);
 }
@@ -244,6 +256,16 @@ tw_wasi_errno tw_wasi_fn_path_filestat_get(tw_wasi_call *c,
   if ((r = resolve_at(c, f, a[2], a[3], follow, &t))) return r;
   tw_hstat st;
   tw_herr e = TW_HE_OK;
+  bool handled = false;
+  if (f->pfs) { /* a protected file reports its logical size */
+    r = tw_wasi_prot_path_stat(c->w, f, &t, &st, &handled);
+    if (r || handled) {
+      tw_wasi_target_end(&t);
+      if (r) return r;
+      tw_wasi_put_filestat(c, a[4], &st);
+      return TW_WE_SUCCESS;
+    }
+  }
   if (t.have_stat) st = t.st;
   else e = stat_target(&t, &st);
   bool slash = t.slash;
@@ -269,11 +291,13 @@ tw_wasi_errno tw_wasi_fn_path_filestat_set_times(tw_wasi_call *c,
   tw_wasi_target t;
   if ((r = resolve_at(c, f, a[2], a[3], follow, &t))) return r;
   tw_herr e = TW_HE_OK;
-  if (t.slash) {
+  if (t.slash || f->pfs) {
     tw_hstat st;
     if (t.have_stat) st = t.st;
     else e = stat_target(&t, &st);
-    if (e == TW_HE_OK && st.type != TW_HFT_DIR) e = TW_WE_NOTDIR;
+    if (e == TW_HE_OK && t.slash && st.type != TW_HFT_DIR) e = TW_WE_NOTDIR;
+    /* a protected file's mtime is its commit time in PFS */
+    if (e == TW_HE_OK && f->pfs && st.type == TW_HFT_REG) e = TW_WE_NOTSUP;
   }
   if (e == TW_HE_OK)
     e = tw_hc_utimens_at(c->w->hc, t.dir, t.name, t.len, true, a[4], a[5],
@@ -292,6 +316,7 @@ tw_wasi_errno tw_wasi_fn_path_link(tw_wasi_call *c, const uint64_t *a) {
   tw_wasi_errno r = tw_wasi_dir_get(w, a[0], TW_WR_PATH_LINK_SOURCE, &fo);
   if (r) return r;
   if ((r = tw_wasi_dir_get(w, a[4], TW_WR_PATH_LINK_TARGET, &fn))) return r;
+  if (fo->pfs || fn->pfs) return TW_WE_NOTSUP; /* no links on protected mounts */
   /* wasmtime refuses to follow a symlink for link (as linkat's default) */
   if (a[1] & TW_WL_SYMLINK_FOLLOW) return TW_WE_INVAL;
   tw_wasi_target to, tn;
@@ -368,6 +393,15 @@ tw_wasi_errno tw_wasi_fn_path_rename(tw_wasi_call *c, const uint64_t *a) {
   tw_wasi_target to, tn;
   if ((r = lookup_two(c, fo, a[1], a[2], fn, a[4], a[5], &to, &tn))) return r;
   tw_herr e = TW_HE_OK;
+  bool handled = false;
+  if (fo->pfs || fn->pfs) {
+    r = tw_wasi_prot_rename(w, fo, &to, fn, &tn, &handled);
+    if (r || handled) {
+      tw_wasi_target_end(&to);
+      tw_wasi_target_end(&tn);
+      return r;
+    }
+  }
   if (is_dot_name(&to) || is_dot_name(&tn)) {
     e = TW_WE_BUSY; /* Linux renaming "." or onto it */
   } else if (to.slash || tn.slash) {
@@ -390,6 +424,7 @@ tw_wasi_errno tw_wasi_fn_path_symlink(tw_wasi_call *c, const uint64_t *a) {
   tw_wasi_fd *f;
   tw_wasi_errno r = tw_wasi_dir_get(w, a[2], TW_WR_PATH_SYMLINK, &f);
   if (r) return r;
+  if (f->pfs) return TW_WE_NOTSUP; /* no symlinks on protected mounts */
   char *target, *path;
   size_t tlen, plen;
   if ((r = tw_wasi_path_in(c, a[0], a[1], &target, &tlen))) return r;
@@ -427,8 +462,15 @@ tw_wasi_errno tw_wasi_fn_path_unlink_file(tw_wasi_call *c, const uint64_t *a) {
   tw_wasi_target t;
   if ((r = resolve_at(c, f, a[1], a[2], TW_WASI_NOFOLLOW, &t))) return r;
   tw_herr e = TW_HE_OK;
+  bool handled = false;
+  if (f->pfs) { /* a protected file: unlink through PFS (tombstone) */
+    r = tw_wasi_prot_unlink(c->w, f, &t, &handled);
+    if (r || handled) {
+      tw_wasi_target_end(&t);
+      return r;
+    }
+  }
   if (is_dot_name(&t)) {
-    e = TW_WE_ISDIR;
   } else if (t.slash) {
     /* "d/" names a directory (EISDIR); anything else with a slash is
      * ENOTDIR */

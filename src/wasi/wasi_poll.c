@@ -27,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wasi/wasi_int.h"
+#include "wasi/wasi_prot.h"
 
 enum { TW_WEV_CLOCK = 0, TW_WEV_FD_READ = 1, TW_WEV_FD_WRITE = 2 };
 #define TW_WSUB_ABSTIME 1u
@@ -110,7 +110,10 @@ static tw_wasi_errno decode_fd(tw_wasi *w, const uint8_t *p, poll_state *ps,
   }
   if (f->type == TW_WFT_REG || f->type == TW_WFT_BLOCK) {
     s->now = true;
-    if (rd && f->type == TW_WFT_REG) s->error = file_left(w, f, &s->nbytes);
+    if (rd && f->pfs && f->pfs->file) /* a protected file */
+      s->error = tw_wasi_pfile_left(f, &s->nbytes);
+    else if (rd && f->type == TW_WFT_REG)
+      s->error = file_left(w, f, &s->nbytes);
     return TW_WE_SUCCESS;
   }
   size_t i = 0;

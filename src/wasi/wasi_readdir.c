@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wasi/wasi_int.h"
+#include "wasi/wasi_prot.h"
 
 /* Most entries asked of the host per batch (the stub may clamp further). */
 #define TW_WASI_RD_BATCH 1024u
@@ -59,7 +59,7 @@ static bool is_dots(const char *s, uint32_t n) {
 /* The host's entries from host cookie `hc` on, until the guest buffer is
  * full or the listing ends. */
 static tw_wasi_errno host_entries(tw_wasi *w, uint32_t handle, uint64_t hc,
-                                  rd_out *o) {
+                                  bool hide, rd_out *o) {
   uint64_t fit = (o->len - o->used) / TW_WSZ_DIRENT + 1;
   size_t max = fit < TW_WASI_RD_BATCH ? (size_t)fit : TW_WASI_RD_BATCH;
   tw_hdirent *ents = malloc(max * sizeof *ents);
@@ -99,6 +99,8 @@ static tw_wasi_errno host_entries(tw_wasi *w, uint32_t handle, uint64_t hc,
         }
         continue;
       }
+      /* a protected mount's journals and anchor files */
+      if (hide && tw_wasi_prot_reserved(d->name, d->namelen)) continue;
       if (d->next > UINT64_MAX - 2) {
         w->host_errors++;
         r = TW_WE_IO;
@@ -134,7 +136,8 @@ tw_wasi_errno tw_wasi_fn_fd_readdir(tw_wasi_call *c, const uint64_t *a) {
     if (more) emit(&o, 2, st.ino, TW_WFT_DIR, "..", 2);
   }
   if (o.used < o.len) {
-    r = host_entries(w, f->handle, cookie <= 2 ? 0 : cookie - 2, &o);
+    r = host_entries(w, f->handle, cookie <= 2 ? 0 : cookie - 2,
+                     f->pfs != NULL, &o);
     if (r) return r;
   }
   return tw_wasi_put_u32(c, a[4], (uint32_t)o.used) ? TW_WE_SUCCESS
