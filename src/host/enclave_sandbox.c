@@ -83,6 +83,13 @@ static void close_others(int keep, bool keep_stderr) {
   close_between((unsigned)keep + 1, ~0u);
 }
 
+/* "argument `arg` == v" (every field set: clang warns on the libseccomp
+ * macros' partial initializers). */
+static struct scmp_arg_cmp arg_eq(unsigned arg, uint64_t v) {
+  struct scmp_arg_cmp c = {arg, SCMP_CMP_EQ, v, 0};
+  return c;
+}
+
 #define ALLOW(ctx, name, ...)                                               \
   seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(name), __VA_ARGS__)
 
@@ -91,9 +98,9 @@ static int base_rules(scmp_filter_ctx ctx, int chan) {
   int rc = 0;
   pid_t self = getpid();
   /* the channel, and nothing else */
-  rc |= ALLOW(ctx, sendmsg, 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)chan));
-  rc |= ALLOW(ctx, recvfrom, 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)chan));
-  rc |= ALLOW(ctx, recvmsg, 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)chan));
+  rc |= ALLOW(ctx, sendmsg, 1, arg_eq(0, chan));
+  rc |= ALLOW(ctx, recvfrom, 1, arg_eq(0, chan));
+  rc |= ALLOW(ctx, recvmsg, 1, arg_eq(0, chan));
   /* memory: the allocator, linear memories and their guard pages; never
    * new executable memory */
   rc |= ALLOW(ctx, mmap, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
@@ -118,7 +125,7 @@ static int base_rules(scmp_filter_ctx ctx, int chan) {
   /* abort() signals itself (reported as SIGABRT, not as SIGSYS) */
   rc |= ALLOW(ctx, getpid, 0);
   rc |= ALLOW(ctx, gettid, 0);
-  rc |= ALLOW(ctx, tgkill, 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self));
+  rc |= ALLOW(ctx, tgkill, 1, arg_eq(0, self));
   /* the end */
   rc |= ALLOW(ctx, exit, 0);
   rc |= ALLOW(ctx, exit_group, 0);
@@ -133,7 +140,7 @@ static int base_rules(scmp_filter_ctx ctx, int chan) {
  * read/close) are allowed here, never in a normal build. */
 static int sanitizer_rules(scmp_filter_ctx ctx) {
   int rc = 0;
-  rc |= ALLOW(ctx, write, 1, SCMP_A0(SCMP_CMP_EQ, 2));
+  rc |= ALLOW(ctx, write, 1, arg_eq(0, 2));
   rc |= ALLOW(ctx, openat, 1,
               SCMP_A2(SCMP_CMP_MASKED_EQ,
                       O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND, O_RDONLY));

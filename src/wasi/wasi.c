@@ -25,7 +25,9 @@
  * filestat), wasi_readdir.c (fd_readdir), wasi_path.c (lookup),
  * wasi_pathops.c (path_*), wasi_args.c (args, environ), wasi_clock.c,
  * wasi_poll.c (poll_oneoff), wasi_sock.c, wasi_proc.c (proc_*,
- * sched_yield, random_get).
+ * sched_yield, random_get), wasi_protected.c (protected mounts: regular
+ * files as PFS files) with wasi_pfs_io.c (PFS's host I/O over the
+ * boundary).
  */
 #include <stdlib.h>
 #include <string.h>

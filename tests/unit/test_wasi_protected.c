@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "enclave/hostcall_wire.h"
 #include "host/posix.h"
 #include "wasi/wasi_int.h"
 
@@ -686,6 +687,58 @@ static void t_lock_call(void **state) {
   run_end();
 }
 
+/* A host that answers lock with a result field (the call has none) or an
+ * errno outside the contract: both are violations (TW_HE_HOST), and a
+ * protected file read through a host that flips the bytes of every pread
+ * fails with EIO. */
+static int lie_mode;
+static tw_host_iface real_iface;
+static int liar_call(void *ctx, const tw_hc_req *q, const uint8_t *qp,
+                     tw_hc_rep *rep, uint8_t *out, size_t cap) {
+  if (lie_mode == 2) { /* forward, flipping the bytes pread returns */
+    int rc = real_iface.call(real_iface.ctx, q, qp, rep, out, cap);
+    if (q->call == TW_HCN_pread)
+      for (uint32_t i = 0; i < rep->len && i < cap; i++) out[i] ^= 0x5A;
+    return rc;
+  }
+  (void)ctx;
+  (void)qp;
+  (void)out;
+  (void)cap;
+  memset(rep, 0, sizeof *rep);
+  if (lie_mode == 0) rep->r[0] = 1;
+  else rep->err = 0x7777;
+  return 0;
+}
+
+static void t_lying_host(void **state) {
+  (void)state;
+  tw_host_iface lie = {TW_HC_VERSION, NULL, liar_call};
+  tw_hc *hc = tw_hc_new(&lie);
+  assert_non_null(hc);
+  assert_true(tw_hc_adopt(hc, 5));
+  lie_mode = 0;
+  assert_int_equal(tw_hc_lock(hc, 5, 2), TW_HE_HOST);
+  lie_mode = 1;
+  assert_int_equal(tw_hc_lock(hc, 5, 1), TW_HE_HOST);
+  assert_int_equal(tw_hc_violations(hc), 2);
+  tw_hc_free(hc);
+
+  run(KEY1);
+  char *big = text(10000, 9);
+  write_new("f", big);
+  real_iface = F->iface;
+  lie_mode = 2;
+  tw_host_iface flip = {TW_HC_VERSION, NULL, liar_call};
+  tw_hc_set_iface(tw_wasi_boundary(F->w), &flip);
+  uint32_t fd;
+  assert_int_equal(g_open_at(PRE, "f", 0, TW_WR_FD_READ, 0, &fd), TW_WE_IO);
+  tw_hc_set_iface(tw_wasi_boundary(F->w), &F->iface);
+  assert_int_equal(g_read_file("f", big), 0);
+  run_end();
+  free(big);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(t_roundtrip_ciphertext, setup, teardown),
@@ -697,6 +750,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(t_names, setup, teardown),
       cmocka_unit_test_setup_teardown(t_second_instance_busy, setup, teardown),
       cmocka_unit_test_setup_teardown(t_lock_call, setup, teardown),
+      cmocka_unit_test_setup_teardown(t_lying_host, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
