@@ -167,6 +167,11 @@ int tw_host_sandbox_lock(int chan, char *msg, size_t msglen) {
   close_others(chan, keep_stderr);
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
     return fail(msg, msglen, "cannot set no_new_privs: %s", strerror(errno));
+  /* Not dumpable: processes of the same user (without CAP_SYS_PTRACE)
+   * can no longer ptrace it or read /proc/PID/mem, and it leaves no core
+   * file with the guest's memory and keys. Root still can (no SGX). */
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+    return fail(msg, msglen, "cannot clear the dumpable flag: %s", strerror(errno));
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
   if (!ctx) return fail(msg, msglen, "cannot create the seccomp filter");
   int rc = base_rules(ctx, chan);

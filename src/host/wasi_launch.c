@@ -11,9 +11,15 @@
  * interface. twine_wasi_run calls _start and turns proc_exit into an exit
  * code.
  *
- * Invariants: a twine_wasi_t owns its tw_host_posix and its tw_wasi; the
- * tw_wasi is freed first (it closes its handles through the boundary),
- * then the host table (which closes whatever is left).
+ * The process enclave backend splits the two halves (launch.h): the host
+ * process opens the resources (tw_host_wasi_open) and sends the handles;
+ * the trusted process attaches them with its channel interface to its
+ * configuration (tw_host_wasi_config_remote), and twine_wasi_new then
+ * opens nothing and owns no POSIX host.
+ *
+ * Invariants: a twine_wasi_t owns its tw_host_posix (if any) and its
+ * tw_wasi; the tw_wasi is freed first (it closes its handles through the
+ * boundary), then the host table (which closes whatever is left).
  */
 #include <errno.h>
 #include <fcntl.h>
