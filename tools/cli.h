@@ -53,6 +53,7 @@ void cli_help_verify(FILE *f);
 typedef struct cli_dir {
   char *host;        /* owned */
   const char *guest; /* into argv, or == host */
+  bool protect;      /* --protected-dir: a protected mount */
 } cli_dir;
 
 /* --enclave: where the trusted side runs (docs/enclave.md). */
@@ -66,8 +67,13 @@ typedef struct cli_run_opts {
   const char *invoke; /* --invoke NAME, or NULL to run _start */
   char **rest;        /* the words after the module path (into argv) */
   int nrest;
-  cli_dir *dirs; /* --dir, in order */
+  cli_dir *dirs; /* --dir and --protected-dir, in command-line order */
   int ndirs;
+  /* --key-file: the explicit key of every protected mount (wiped by
+   * cli_run_opts_free). Without it, each protected mount's key is sealed
+   * to the measurement (docs/attestation.md). */
+  bool has_key;
+  uint8_t key[32];
   const char **envs; /* --env K=V, in order */
   int nenvs;
   const char **listens; /* --tcplisten HOST:PORT, in order */
@@ -81,6 +87,10 @@ typedef struct cli_run_opts {
   const uint8_t *bytes;
   size_t nbytes;
   const struct tw_host_proc_child *child;
+  /* Inside the trusted process: the platform root secret the host sent in
+   * the launch frame (only when the launch needs the enclave). Wiped. */
+  bool has_root;
+  uint8_t root[32];
 } cli_run_opts;
 
 /* Parse the options of `twine run` (argv[0] is the command name) for
@@ -171,6 +181,14 @@ const char *cli_status_name(twine_status_t st);
 /* Does the module have a section with this id (8 = start)? Walks the
  * section headers, trusting nothing. */
 bool cli_module_has_section(const uint8_t *bytes, size_t len, unsigned id);
+/* Does the module import anything from the module named `name`? Walks the
+ * import section without the engine (for the untrusted host, which only
+ * decides from it whether to read the platform key), trusting nothing:
+ * false for a malformed section. */
+bool cli_module_imports_from(const uint8_t *bytes, size_t len,
+                             const char *name);
+/* Does any --protected-dir need a key sealed to the measurement? */
+bool cli_run_needs_sealing(const cli_run_opts *o);
 /* "guard" / "explicit". */
 bool cli_parse_bounds(const char *s, twine_bounds_t *out);
 /* "(param i32 i32) (result i32)" / "(table 1 10 funcref)" / ... */

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crypto/kdf.h"
+
 /* ---- extra options ------------------------------------------------------ */
 
 /* "--name" or "--name=value" at argv[i]: 1 word with *v set, 2 words with
@@ -78,10 +80,33 @@ bool cli_launch_build(const cli_run_opts *o, bool measure_args,
   cl->l.argv = cl->argv;
   cl->l.nenv = (size_t)o->nenvs;
   cl->l.env = o->envs;
+  if (o->has_key) {
+    static const char dom[] = "twine explicit mount key v1";
+    uint8_t in[sizeof dom + 32];
+    memcpy(in, dom, sizeof dom); /* with its NUL */
+    memcpy(in + sizeof dom, o->key, 32);
+    int rc = tw_cry_sha256(in, sizeof in, cl->key_fpr);
+    explicit_bzero(in, sizeof in);
+    if (rc != 0) {
+      cli_launch_free(cl);
+      cli_err("cannot hash the --key-file key (libcrypto)");
+      return false;
+    }
+  }
   for (int i = 0; i < o->ndirs; i++) {
     cl->mounts[i].guest_path = o->dirs[i].guest;
-    cl->mounts[i].mode = TWINE_MOUNT_PLAIN;
-    cl->mounts[i].policy = TWINE_SEAL_NONE;
+    if (!o->dirs[i].protect) {
+      cl->mounts[i].mode = TWINE_MOUNT_PLAIN;
+      cl->mounts[i].policy = TWINE_SEAL_NONE;
+    } else if (o->has_key) {
+      cl->mounts[i].mode = TWINE_MOUNT_PROTECTED;
+      cl->mounts[i].policy = TWINE_SEAL_EXPLICIT;
+      cl->mounts[i].params = cl->key_fpr;
+      cl->mounts[i].params_len = sizeof cl->key_fpr;
+    } else {
+      cl->mounts[i].mode = TWINE_MOUNT_PROTECTED;
+      cl->mounts[i].policy = TWINE_SEAL_MEASUREMENT;
+    }
   }
   cl->l.nmounts = (size_t)o->ndirs;
   cl->l.mounts = cl->mounts;
@@ -98,11 +123,30 @@ void cli_launch_free(cli_launch *cl) {
 bool cli_enclave_open(const cli_run_opts *o, const cli_enclave_opts *eo,
                       const uint8_t *module, size_t len,
                       twine_enclave_t **out) {
-  uint8_t *sig = NULL, root[TWINE_ROOT_SECRET_LEN];
+  uint8_t root[TWINE_ROOT_SECRET_LEN];
+  char path[4096];
+  twine_error_t err;
+  memset(&err, 0, sizeof err);
+  *out = NULL;
+  if (twine_platform_key_load(NULL, root, path, sizeof path, &err) !=
+      TWINE_OK) {
+    explicit_bzero(root, sizeof root);
+    cli_err("%s: %s", eo->cmd, err.message);
+    return false;
+  }
+  bool ok = cli_enclave_open_root(o, eo, root, module, len, out);
+  explicit_bzero(root, sizeof root);
+  return ok;
+}
+
+bool cli_enclave_open_root(const cli_run_opts *o, const cli_enclave_opts *eo,
+                           const uint8_t root[TWINE_ROOT_SECRET_LEN],
+                           const uint8_t *module, size_t len,
+                           twine_enclave_t **out) {
+  uint8_t *sig = NULL;
   size_t sig_len = 0;
   cli_launch cl;
   bool ok = false;
-  char path[4096];
   twine_error_t err;
   memset(&err, 0, sizeof err);
   *out = NULL;
@@ -112,15 +156,8 @@ bool cli_enclave_open(const cli_run_opts *o, const cli_enclave_opts *eo,
     free(sig);
     return false;
   }
-  twine_status_t st =
-      twine_platform_key_load(NULL, root, path, sizeof path, &err);
-  if (st != TWINE_OK) {
-    cli_err("%s: %s", eo->cmd, err.message);
-    goto out;
-  }
   twine_enclave_config_t ec = {root, module, len, sig, sig_len, &cl.l};
-  st = twine_enclave_new(&ec, out, &err);
-  explicit_bzero(root, sizeof root);
+  twine_status_t st = twine_enclave_new(&ec, out, &err);
   if (st != TWINE_OK) {
     if (eo->sig && (st == TWINE_ERR_INVALID || st == TWINE_ERR_MALFORMED))
       cli_err("%s: %s: %s (refusing to use the module)", eo->cmd, eo->sig,
@@ -132,7 +169,6 @@ bool cli_enclave_open(const cli_run_opts *o, const cli_enclave_opts *eo,
   }
   ok = true;
 out:
-  explicit_bzero(root, sizeof root);
   cli_launch_free(&cl);
   free(sig);
   return ok;

@@ -1,6 +1,6 @@
 /*
- * cli_enclave.h - what `twine measure`, `twine attest` (and, once wired,
- * `twine run`) share: the enclave options on top of the run options, the
+ * cli_enclave.h - what `twine measure`, `twine attest` and `twine run`
+ * share: the enclave options on top of the run options, the
  * launch description measured from them, the platform key, hex and small
  * files.
  */
@@ -30,6 +30,9 @@ typedef struct cli_launch {
   twine_launch_t l;
   const char **argv;
   twine_launch_mount_t *mounts;
+  /* --key-file: SHA-256("twine explicit mount key v1" NUL || key), the
+   * measured parameter of explicit-key mounts (never the key) */
+  uint8_t key_fpr[32];
 } cli_launch;
 
 bool cli_launch_build(const cli_run_opts *o, bool measure_args,
@@ -41,6 +44,12 @@ void cli_launch_free(cli_launch *cl);
 bool cli_enclave_open(const cli_run_opts *o, const cli_enclave_opts *eo,
                       const uint8_t *module, size_t len,
                       twine_enclave_t **out);
+/* The same with a root secret already in hand (the trusted process, which
+ * received it in its launch frame). Reads no file unless eo->sig. */
+bool cli_enclave_open_root(const cli_run_opts *o, const cli_enclave_opts *eo,
+                           const uint8_t root[TWINE_ROOT_SECRET_LEN],
+                           const uint8_t *module, size_t len,
+                           twine_enclave_t **out);
 
 /* Decode and validate module bytes as `twine run` would (reports). */
 bool cli_module_check(const char *path, const twine_config_t *cfg,

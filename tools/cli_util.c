@@ -125,6 +125,96 @@ bool cli_module_has_section(const uint8_t *b, size_t n, unsigned id) {
   return false;
 }
 
+/* LEB128 (up to 64 bits) at b[pos] below end; pos advances. */
+static bool scan_leb(const uint8_t *b, size_t end, size_t *pos,
+                     uint64_t *out) {
+  uint64_t v = 0;
+  for (unsigned shift = 0; *pos < end && shift < 64; shift += 7) {
+    uint8_t byte = b[(*pos)++];
+    v |= (uint64_t)(byte & 0x7f) << shift;
+    if (!(byte & 0x80)) {
+      *out = v;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* A name (length + bytes) at b[pos]; s and len point into b. */
+static bool scan_name(const uint8_t *b, size_t end, size_t *pos,
+                      const uint8_t **s, size_t *len) {
+  uint64_t n;
+  if (!scan_leb(b, end, pos, &n) || n > end - *pos) return false;
+  *s = b + *pos;
+  *len = (size_t)n;
+  *pos += (size_t)n;
+  return true;
+}
+
+/* Limits: flags, min, [max]. */
+static bool scan_limits(const uint8_t *b, size_t end, size_t *pos) {
+  uint64_t flags, v;
+  if (!scan_leb(b, end, pos, &flags) || !scan_leb(b, end, pos, &v))
+    return false;
+  return !(flags & 1) || scan_leb(b, end, pos, &v);
+}
+
+/* One import's description (after its kind byte k). */
+static bool scan_importdesc(const uint8_t *b, size_t end, size_t *pos,
+                            uint8_t k) {
+  uint64_t v;
+  switch (k) {
+  case 0: /* func: type index */
+    return scan_leb(b, end, pos, &v);
+  case 1: /* table: reftype, limits */
+    if (*pos >= end) return false;
+    (*pos)++;
+    return scan_limits(b, end, pos);
+  case 2: /* memory */
+    return scan_limits(b, end, pos);
+  case 3: /* global: valtype, mutability */
+    if (end - *pos < 2) return false;
+    *pos += 2;
+    return true;
+  case 4: /* tag: attribute, type index */
+    if (*pos >= end) return false;
+    (*pos)++;
+    return scan_leb(b, end, pos, &v);
+  default:
+    return false;
+  }
+}
+
+bool cli_module_imports_from(const uint8_t *b, size_t n, const char *name) {
+  size_t want = strlen(name);
+  for (size_t pos = 8; b && pos < n;) {
+    unsigned sid;
+    size_t end;
+    bool done = section_header(b, n, pos, &sid, &end);
+    if (!done) return false;
+    if (sid == 2) {
+      /* the body starts after the id byte and the size LEB */
+      size_t p = pos + 1;
+      uint64_t size, count;
+      if (!scan_leb(b, n, &p, &size) || !scan_leb(b, end, &p, &count))
+        return false;
+      for (uint64_t i = 0; i < count; i++) {
+        const uint8_t *m, *f;
+        size_t ml, fl;
+        if (!scan_name(b, end, &p, &m, &ml) ||
+            !scan_name(b, end, &p, &f, &fl) || p >= end)
+          return false;
+        if (ml == want && memcmp(m, name, want) == 0) return true;
+        uint8_t k = b[p++];
+        if (!scan_importdesc(b, end, &p, k)) return false;
+      }
+      return false;
+    }
+    pos = end;
+  }
+  return false;
+}
+
 void cli_report_error(const char *path, twine_status_t st,
                       const twine_error_t *err, const uint8_t *bytes,
                       size_t len) {

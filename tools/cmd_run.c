@@ -46,6 +46,18 @@ void cli_help_run(FILE *f) {
       "                           preopened descriptors are numbered from 3\n"
       "                           in the order given. The guest reaches\n"
       "                           nothing outside its preopened directories.\n"
+      "  --protected-dir HOST[::GUEST]\n"
+      "                           like --dir, but a protected mount: every\n"
+      "                           file the guest creates or opens there is\n"
+      "                           encrypted and authenticated on the host;\n"
+      "                           tampering and rollback give EIO. Numbered\n"
+      "                           with the --dir preopens in command-line\n"
+      "                           order. The key is sealed to the measurement\n"
+      "                           (another module or configuration cannot\n"
+      "                           read the files) unless --key-file is given\n"
+      "  --key-file FILE          32 raw bytes: the key of every protected\n"
+      "                           mount, instead of sealing (its fingerprint\n"
+      "                           is measured, never the key)\n"
       "  --env KEY=VALUE          set an environment variable of the guest\n"
       "                           (repeatable; the host's environment is not\n"
       "                           passed on)\n"
@@ -84,8 +96,12 @@ void cli_help_run(FILE *f) {
       "number of bytes or a number with K, M or G (binary: 1K = 1024; KiB,\n"
       "MB... are accepted too).\n"
       "\n"
-      "Imports: wasi_snapshot_preview1 is provided; any other import is an\n"
-      "error naming its module, field and type. A module without _start\n"
+      "Imports: wasi_snapshot_preview1 and twine (twine.attest: evidence\n"
+      "signed with the platform attestation key, docs/attestation.md) are\n"
+      "provided; any other import is an error naming its module, field and\n"
+      "type. The platform key ($TWINE_PLATFORM_KEY_FILE, else\n"
+      "~/.local/share/twine/platform.key) is read only for a module that\n"
+      "imports twine or a --protected-dir without --key-file. A module without _start\n"
       "and without --invoke only runs its start function, if it has one.\n"
       "\n"
       "--invoke arguments are parsed by the function's parameter types:\n"
@@ -107,6 +123,7 @@ void cli_help_run(FILE *f) {
       "  twine run --dir .::/work --env HOME=/work app.wasm -v input.txt\n"
       "  twine run --timeout 10s --max-memory 256M app.wasm\n"
       "  twine run --invoke add math.wasm 2 3\n"
+      "  twine run --protected-dir vault::/vault app.wasm\n"
       "\n"
       "Exit status:\n"
       "  0     _start returned, the guest called proc_exit(0), or --invoke\n"
@@ -124,6 +141,8 @@ void cli_help_run(FILE *f) {
 
 typedef enum opt_id {
   OPT_DIR,
+  OPT_PROTECTED_DIR,
+  OPT_KEY_FILE,
   OPT_ENV,
   OPT_TCPLISTEN,
   OPT_ARGV0,
@@ -143,6 +162,8 @@ static const struct {
   const char *metavar;
 } options[] = {
     {"--dir", OPT_DIR, "HOST[::GUEST]"},
+    {"--protected-dir", OPT_PROTECTED_DIR, "HOST[::GUEST]"},
+    {"--key-file", OPT_KEY_FILE, "FILE"},
     {"--env", OPT_ENV, "KEY=VALUE"},
     {"--tcplisten", OPT_TCPLISTEN, "HOST:PORT"},
     {"--argv0", OPT_ARGV0, "NAME"},
@@ -176,13 +197,13 @@ static int find_option(const char *a, const char **value) {
 
 /* The host directory must exist, be a directory and be readable now; the
  * WASI layer opens it again for real. Gives a clear message early. */
-static bool check_dir(const char *spec, const char *host) {
+static bool check_dir(const char *opt, const char *spec, const char *host) {
   int fd = open(host, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOTDIR)
-      cli_err("run: --dir %s: %s is not a directory", spec, host);
+      cli_err("run: %s %s: %s is not a directory", opt, spec, host);
     else
-      cli_err("run: --dir %s: cannot open %s: %s", spec, host,
+      cli_err("run: %s %s: cannot open %s: %s", opt, spec, host,
               strerror(errno));
     return false;
   }
@@ -190,17 +211,18 @@ static bool check_dir(const char *spec, const char *host) {
   return true;
 }
 
-static bool add_dir(cli_run_opts *o, const char *spec) {
+static bool add_dir(cli_run_opts *o, const char *spec, bool protect) {
+  const char *opt = protect ? "--protected-dir" : "--dir";
   const char *sep = strstr(spec, "::");
   size_t hlen = sep ? (size_t)(sep - spec) : strlen(spec);
   const char *guest = sep ? sep + 2 : NULL;
   if (hlen == 0) {
-    cli_err("run: --dir %s: empty host directory (use --dir HOST[::GUEST])",
-            spec);
+    cli_err("run: %s %s: empty host directory (use %s HOST[::GUEST])", opt,
+            spec, opt);
     return false;
   }
   if (guest && !*guest) {
-    cli_err("run: --dir %s: empty guest path after '::'", spec);
+    cli_err("run: %s %s: empty guest path after '::'", opt, spec);
     return false;
   }
   char *host = malloc(hlen + 1);
@@ -210,14 +232,48 @@ static bool add_dir(cli_run_opts *o, const char *spec) {
   }
   memcpy(host, spec, hlen);
   host[hlen] = '\0';
-  if (!check_dir(spec, host)) {
+  if (!check_dir(opt, spec, host)) {
     free(host);
     return false;
   }
   o->dirs[o->ndirs].host = host;
   o->dirs[o->ndirs].guest = guest ? guest : host;
+  o->dirs[o->ndirs].protect = protect;
   o->ndirs++;
   return true;
+}
+
+/* --key-file: exactly 32 bytes, read now (the trusted process cannot
+ * open files). */
+static bool read_key(cli_run_opts *o, const char *path) {
+  if (o->has_key) {
+    cli_err("run: --key-file given twice");
+    return false;
+  }
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    cli_err("run: --key-file %s: cannot open: %s", path, strerror(errno));
+    return false;
+  }
+  uint8_t b[33];
+  size_t n = 0;
+  while (n < sizeof b) {
+    ssize_t r = read(fd, b + n, sizeof b - n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    n += (size_t)r;
+  }
+  close(fd);
+  bool ok = n == 32;
+  if (ok) {
+    memcpy(o->key, b, 32);
+    o->has_key = true;
+  } else {
+    cli_err("run: --key-file %s: must hold exactly 32 bytes (raw key)%s",
+            path, n > 32 ? ", it is longer" : "");
+  }
+  explicit_bzero(b, sizeof b);
+  return ok;
 }
 
 static bool check_env(const char *kv) {
@@ -268,7 +324,11 @@ static bool apply(cli_run_opts *o, opt_id id, const char *name,
   uint64_t n;
   switch (id) {
   case OPT_DIR:
-    return add_dir(o, v);
+    return add_dir(o, v, false);
+  case OPT_PROTECTED_DIR:
+    return add_dir(o, v, true);
+  case OPT_KEY_FILE:
+    return read_key(o, v);
   case OPT_ENV:
     if (!check_env(v)) return false;
     o->envs[o->nenvs++] = v;
@@ -372,6 +432,8 @@ static void opts_free(cli_run_opts *o) {
   if (!o) return;
   for (int i = 0; i < o->ndirs; i++) free(o->dirs[i].host);
   free(o->dirs);
+  explicit_bzero(o->key, sizeof o->key);
+  explicit_bzero(o->root, sizeof o->root);
   free(o->envs);
   free(o->listens);
   memset(o, 0, sizeof *o);
@@ -382,7 +444,25 @@ static cli_run_extra_fn g_extra;
 static void *g_extra_ctx;
 
 /* Returns -1 to go on, or an exit code. */
+static int parse_words(int argc, char **argv, cli_run_opts *o);
 static int parse_args(int argc, char **argv, cli_run_opts *o) {
+  int rc = parse_words(argc, argv, o);
+  if (rc >= 0 || !o->has_key) return rc;
+  for (int i = 0; i < o->ndirs; i++)
+    if (o->dirs[i].protect) return rc;
+  cli_err("run: --key-file is the key of --protected-dir mounts, and there "
+          "is none");
+  return CLI_EXIT_ERROR;
+}
+
+bool cli_run_needs_sealing(const cli_run_opts *o) {
+  if (o->has_key) return false;
+  for (int i = 0; i < o->ndirs; i++)
+    if (o->dirs[i].protect) return true;
+  return false;
+}
+
+static int parse_words(int argc, char **argv, cli_run_opts *o) {
   memset(o, 0, sizeof *o);
   twine_config_default(&o->config);
 #ifdef __linux__

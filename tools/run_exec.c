@@ -10,6 +10,12 @@
  *   PLAN_START   the module exports _start: a command, ARGS are its argv;
  *   PLAN_NONE    neither: instantiation (the start function) is all.
  *
+ * A module importing "twine" (twine.attest) or a --protected-dir without
+ * --key-file needs the enclave (include/twine/enclave.h): it is opened
+ * over the module bytes, which are then reloaded from the enclave's
+ * measured copy; mount keys are sealed to the measurement here, on the
+ * trusted side; "twine" is defined after WASI.
+ *
  * With --enclave=process this runs twice over: in the host process
  * cli_run_exec hands over to cli_run_proc (run_proc.c), which starts the
  * trusted process; there, cli_run_exec runs again on the bytes it received
@@ -19,10 +25,14 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_enclave.h"
 #include "host/enclave_proc.h"
+#include "enclave/seal.h"
+#include "twine/enclave.h"
 #include "twine/wasi.h"
 
 #define WASI_MODULE "wasi_snapshot_preview1"
+#define TWINE_MODULE "twine"
 
 typedef enum plan_kind { PLAN_NONE, PLAN_START, PLAN_INVOKE } plan_kind;
 
@@ -39,6 +49,8 @@ typedef struct run_ctx {
   twine_linker_t *linker;
   twine_wasi_t *wasi;
   bool uses_wasi;
+  bool uses_twine;       /* imports the module "twine" (twine.attest) */
+  twine_enclave_t *enc;  /* measurement, sealing keys, attestation */
 } run_ctx;
 
 /* A proc_exit code as a process status: 0..255 as is, anything else 255
@@ -53,8 +65,8 @@ static bool name_is(const char *name, size_t len, const char *want) {
 
 /* ---- imports -------------------------------------------------------------- */
 
-/* Every import must come from wasi_snapshot_preview1 (the linker checks
- * the names and types of those). Reports the first other one. */
+/* Every import must come from wasi_snapshot_preview1 or twine (the linker
+ * checks the names and types of those). Reports the first other one. */
 static bool check_imports(run_ctx *c) {
   size_t n = twine_module_import_count(c->mod), unknown = 0;
   twine_import_info_t first;
@@ -67,6 +79,10 @@ static bool check_imports(run_ctx *c) {
     }
     if (name_is(imp.module, imp.module_len, WASI_MODULE)) {
       c->uses_wasi = true;
+      continue;
+    }
+    if (name_is(imp.module, imp.module_len, TWINE_MODULE)) {
+      c->uses_twine = true;
       continue;
     }
     if (unknown++ == 0) first = imp;
@@ -85,7 +101,7 @@ static bool check_imports(run_ctx *c) {
              "wasi_snapshot_preview1");
   else
     snprintf(hint, sizeof hint,
-             "; twine run provides only " WASI_MODULE);
+             "; twine run provides only " WASI_MODULE " and " TWINE_MODULE);
   cli_err("%s: unlinkable: unknown import \"%s\" \"%s\" %s%s%s",
           c->o->module, m, f, ty, more, hint);
   return false;
@@ -153,6 +169,40 @@ static bool wasi_fail(twine_status_t st, const char *what) {
   return false;
 }
 
+/* A --protected-dir: its key is --key-file's, or sealed to the
+ * measurement under "pfs-mount:<guest path>", derived here, on the trusted
+ * side. */
+static bool preopen_protected(run_ctx *c, twine_wasi_config_t *cfg,
+                              const cli_dir *d) {
+  uint8_t key[TWINE_SEAL_KEY_LEN];
+  twine_status_t st = TWINE_OK;
+  if (c->o->has_key) {
+    memcpy(key, c->o->key, sizeof key);
+  } else {
+    size_t pl = strlen(TW_ENC_SEAL_LABEL_PFS), gl = strlen(d->guest);
+    char *label = malloc(pl + gl + 1);
+    if (!label) {
+      cli_err("out of memory");
+      return false;
+    }
+    memcpy(label, TW_ENC_SEAL_LABEL_PFS, pl);
+    memcpy(label + pl, d->guest, gl + 1);
+    st = c->enc ? twine_enclave_seal_key(c->enc, TWINE_SEAL_MEASUREMENT,
+                                         label, pl + gl, key)
+                : TWINE_ERR_ARG;
+    free(label);
+  }
+  if (st == TWINE_OK)
+    st = twine_wasi_config_preopen_protected_dir(cfg, d->host, d->guest, key);
+  explicit_bzero(key, sizeof key);
+  if (st != TWINE_OK) {
+    cli_err("run: --protected-dir %s::%s: %s", d->host, d->guest,
+            cli_status_name(st));
+    return false;
+  }
+  return true;
+}
+
 static bool setup_wasi(run_ctx *c) {
   const cli_run_opts *o = c->o;
   twine_wasi_config_t *cfg = NULL;
@@ -180,6 +230,10 @@ static bool setup_wasi(run_ctx *c) {
   }
   /* Directories first, then sockets: fds 3, 4, ... in that order. */
   for (int i = 0; i < o->ndirs; i++) {
+    if (o->dirs[i].protect) {
+      if (!preopen_protected(c, cfg, &o->dirs[i])) goto out;
+      continue;
+    }
     st = twine_wasi_config_preopen_dir(cfg, o->dirs[i].host,
                                        o->dirs[i].guest);
     if (st != TWINE_OK) {
@@ -218,6 +272,44 @@ out:
   free(argv);
   twine_wasi_config_free(cfg);
   return ok;
+}
+
+/* ---- the enclave ---------------------------------------------------------- */
+
+/* Open the enclave when the launch needs it (a module importing twine, or
+ * a protected mount sealed to the measurement), and reload the module from
+ * the enclave's own copy of the bytes: what runs is what was measured. */
+static bool open_enclave(run_ctx *c) {
+  const cli_run_opts *o = c->o;
+  if (!c->uses_twine && !cli_run_needs_sealing(o)) return true;
+  cli_enclave_opts eo = {.cmd = "run"};
+  bool ok;
+  if (o->child) {
+    if (!o->has_root) {
+      cli_err("run: the host sent no platform key, and this launch needs "
+              "it (a module importing \"" TWINE_MODULE "\", or a "
+              "--protected-dir without --key-file)");
+      return false;
+    }
+    ok = cli_enclave_open_root(o, &eo, o->root, c->bytes, c->len, &c->enc);
+  } else {
+    ok = cli_enclave_open(o, &eo, c->bytes, c->len, &c->enc);
+  }
+  if (!ok) return false;
+  const uint8_t *b;
+  size_t n;
+  twine_enclave_module_bytes(c->enc, &b, &n);
+  twine_module_free(c->mod);
+  c->mod = NULL;
+  twine_error_t err;
+  memset(&err, 0, sizeof err);
+  err.offset = SIZE_MAX;
+  twine_status_t st = twine_module_new(c->engine, b, n, &c->mod, &err);
+  if (st != TWINE_OK) {
+    cli_report_error(o->module, st, &err, b, n);
+    return false;
+  }
+  return true;
 }
 
 /* ---- running ---------------------------------------------------------- */
@@ -372,13 +464,20 @@ int cli_run_exec(const cli_run_opts *o) {
     cli_report_error(o->module, st, &err, c.bytes, c.len);
     goto out;
   }
-  if (!check_imports(&c) || !choose_plan(&c)) goto out;
+  if (!check_imports(&c) || !open_enclave(&c) || !choose_plan(&c)) goto out;
   if ((st = twine_store_new(c.engine, &c.store)) != TWINE_OK ||
       (st = twine_linker_new(c.store, &c.linker)) != TWINE_OK) {
     cli_err("cannot create a store: %s", cli_status_name(st));
     goto out;
   }
   if (c.uses_wasi && !setup_wasi(&c)) goto out;
+  if (c.uses_twine &&
+      (st = twine_enclave_guest_define(c.enc, c.store, c.linker)) !=
+          TWINE_OK) {
+    cli_err("cannot define the import module " TWINE_MODULE ": %s",
+            cli_status_name(st));
+    goto out;
+  }
   rc = run_guest(&c);
 out:
   twine_linker_free(c.linker);
@@ -386,6 +485,7 @@ out:
   twine_store_free(c.store);
   twine_module_free(c.mod);
   twine_engine_free(c.engine);
+  twine_enclave_free(c.enc);
   if (c.own_bytes) free(c.bytes);
   return rc;
 }

@@ -14,15 +14,21 @@
  * and --invoke results print exactly as in-process.
  *
  * Arguments: "module=PATH", "argv0=NAME", "invoke=NAME", "env=K=V",
- * "dir=HOST" followed by "guest=GUEST", "listen=HOST:PORT",
- * "max-memory=N", "stack=N", "depth=N", "bounds=guard|explicit", then "--"
- * and the words after the module path.
+ * "dir=HOST" or "pdir=HOST" (a --protected-dir) followed by "guest=GUEST",
+ * "listen=HOST:PORT", "max-memory=N", "stack=N", "depth=N",
+ * "bounds=guard|explicit", "key=HEX" (--key-file's 32 bytes),
+ * "platform-key=HEX" (the platform root secret, only when the launch needs
+ * the enclave: a module importing "twine" or a protected mount sealed to
+ * the measurement; the trusted process measures its own copy of the module
+ * and derives every key itself), then "--" and the words after the module
+ * path. The strings are wiped after use.
  */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "cli_enclave.h"
 #include "host/enclave_chan.h"
 #include "host/enclave_proc.h"
 #include "twine/wasi.h"
@@ -65,17 +71,27 @@ static void add_u64(strs *s, const char *key, uint64_t v) {
 }
 
 static void strs_free(strs *s) {
-  for (size_t i = 0; i < s->n; i++) free(s->v[i]);
+  for (size_t i = 0; i < s->n; i++) {
+    explicit_bzero(s->v[i], strlen(s->v[i]));
+    free(s->v[i]);
+  }
   free(s->v);
 }
 
-static void encode(const cli_run_opts *o, strs *s) {
+static void add_hex32(strs *s, const char *key, const uint8_t b[32]) {
+  char hex[65];
+  cli_hex_encode(b, 32, hex);
+  add(s, key, hex);
+  explicit_bzero(hex, sizeof hex);
+}
+
+static void encode(const cli_run_opts *o, const uint8_t *root, strs *s) {
   add(s, "module=", o->module);
   if (o->argv0) add(s, "argv0=", o->argv0);
   if (o->invoke) add(s, "invoke=", o->invoke);
   for (int i = 0; i < o->nenvs; i++) add(s, "env=", o->envs[i]);
   for (int i = 0; i < o->ndirs; i++) {
-    add(s, "dir=", o->dirs[i].host);
+    add(s, o->dirs[i].protect ? "pdir=" : "dir=", o->dirs[i].host);
     add(s, "guest=", o->dirs[i].guest);
   }
   for (int i = 0; i < o->nlistens; i++) add(s, "listen=", o->listens[i]);
@@ -84,11 +100,15 @@ static void encode(const cli_run_opts *o, strs *s) {
   add_u64(s, "depth=", o->config.max_call_depth);
   add(s, "bounds=",
       o->config.bounds == TWINE_BOUNDS_EXPLICIT ? "explicit" : "guard");
+  if (o->has_key) add_hex32(s, "key=", o->key);
+  if (root) add_hex32(s, "platform-key=", root);
   add(s, "--", "");
   for (int i = 0; i < o->nrest; i++) add(s, "", o->rest[i]);
 }
 
-/* The resources the host opens for the guest, in guest fd order. */
+/* The resources the host opens for the guest, in guest fd order. A
+ * protected mount is a plain directory handle here: its key exists only in
+ * the trusted process. */
 static twine_wasi_config_t *resources(const cli_run_opts *o) {
   twine_wasi_config_t *cfg = NULL;
   if (twine_wasi_config_new(&cfg) != TWINE_OK) return NULL;
@@ -146,8 +166,23 @@ int cli_run_proc(const cli_run_opts *o) {
   int rc = CLI_EXIT_ERROR;
   strs args;
   memset(&args, 0, sizeof args);
-  twine_wasi_config_t *cfg = resources(o);
-  encode(o, &args);
+  twine_wasi_config_t *cfg = NULL;
+  /* The platform key, only if the launch needs the enclave. */
+  uint8_t root[TWINE_ROOT_SECRET_LEN];
+  bool need_root = cli_run_needs_sealing(o) ||
+                   cli_module_imports_from(bytes, len, "twine");
+  if (need_root) {
+    char path[4096];
+    twine_error_t err;
+    memset(&err, 0, sizeof err);
+    if (twine_platform_key_load(NULL, root, path, sizeof path, &err) !=
+        TWINE_OK) {
+      cli_err("run: %s", err.message);
+      goto out;
+    }
+  }
+  cfg = resources(o);
+  encode(o, need_root ? root : NULL, &args);
   if (!cfg || args.oom) {
     cli_err("run: cannot prepare the trusted process: out of memory or a "
             "bad --dir/--tcplisten");
@@ -169,6 +204,7 @@ int cli_run_proc(const cli_run_opts *o) {
   tw_host_proc_run(&l, &res);
   rc = report(&res, (void *)o);
 out:
+  explicit_bzero(root, sizeof root);
   twine_wasi_config_free(cfg);
   strs_free(&args);
   free(bytes);
@@ -212,14 +248,23 @@ static bool decode(const tw_host_proc_child *c, cli_run_opts *o) {
     } else if ((x = val(a, "env="))) {
       if (!strchr(x, '=') || x[0] == '=') return false;
       o->envs[o->nenvs++] = x;
-    } else if ((x = val(a, "dir="))) {
+    } else if ((x = val(a, "dir=")) || (x = val(a, "pdir="))) {
       const char *g;
       if (i + 1 >= n || !(g = val(c->args[i + 1], "guest=")) || !*x || !*g)
         return false;
       /* the host path is only named in messages */
       if (!(o->dirs[o->ndirs].host = strdup(x))) return false;
+      o->dirs[o->ndirs].protect = a[0] == 'p';
       o->dirs[o->ndirs++].guest = g;
       i++;
+    } else if ((x = val(a, "key="))) {
+      size_t kl;
+      if (!cli_hex_decode(x, o->key, 32, &kl) || kl != 32) return false;
+      o->has_key = true;
+    } else if ((x = val(a, "platform-key="))) {
+      size_t kl;
+      if (!cli_hex_decode(x, o->root, 32, &kl) || kl != 32) return false;
+      o->has_root = true;
     } else if ((x = val(a, "listen="))) {
       o->listens[o->nlistens++] = x;
     } else if ((x = val(a, "max-memory="))) {
@@ -260,6 +305,13 @@ static int child_run(const tw_host_proc_child *c) {
   free(o.dirs);
   free(o.envs);
   free(o.listens);
+  explicit_bzero(o.key, sizeof o.key);
+  explicit_bzero(o.root, sizeof o.root);
+  /* the launch arguments held the keys in hex */
+  for (size_t k = 0; k < c->nargs; k++)
+    if (!strncmp(c->args[k], "key=", 4) ||
+        !strncmp(c->args[k], "platform-key=", 13))
+      explicit_bzero((char *)c->args[k], strlen(c->args[k]));
   return rc;
 }
 

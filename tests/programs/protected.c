@@ -19,6 +19,15 @@
 
 #define SECRET "PLAINTEXT-MARKER: the vault holds 42 gold bars\n"
 
+/* -DPROTECTED_VARIANT builds another module from the same source (a
+ * different measurement), for the test that data sealed to one module's
+ * measurement is unreadable to another (tests/attest/run_cli.sh). */
+#ifdef PROTECTED_VARIANT
+#define USAGE "usage: protected (variant) write|read|expect ERR\n"
+#else
+#define USAGE "usage: protected write|read|expect ERR\n"
+#endif
+
 static int write_file(const char *path, const char *data) {
   int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) return -1;
@@ -125,7 +134,7 @@ static void step_expect(const char *want) {
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    printf("usage: protected write|read|expect ERR\n");
+    printf(USAGE);
     return 2;
   }
   if (strcmp(argv[1], "write") == 0) step_write();
