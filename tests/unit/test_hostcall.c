@@ -701,7 +701,7 @@ static void junk(liar *L) {
   L->rc = rnd() % 50 == 0 ? -1 : 0;
 }
 
-#define NSTUBS 33
+#define NSTUBS 34
 
 /* Call stub `which` with outputs in *o (pre-filled with 0x5A). */
 typedef struct outs {
@@ -759,6 +759,7 @@ static tw_herr call_stub(tw_hc *hc, int which, outs *o, size_t *asked) {
   case 29: *asked = 5; return tw_hc_sock_send(hc, 3, "hello", 5, 0, &o->n);
   case 30: return tw_hc_sock_shutdown(hc, 3, 3);
   case 31: return tw_hc_sched_yield(hc);
+  case 32: return tw_hc_lock(hc, 3, 2);
   default: return tw_hc_unlink_at(hc, 4, "f", 1, false);
   }
 }
